@@ -124,12 +124,15 @@ static bool tw_reusable(const struct host *h, const struct tw *tw)
  */
 int host_pick_port(struct host *h, uint32_t raddr, uint16_t rport, struct tw **reuse)
 {
-	uint32_t lo = TCP_PORT_LO, n = TCP_PORT_HI - TCP_PORT_LO + 1;
+	uint32_t lo = (uint32_t)knob_get(h, K_PORT_LO), hi = (uint32_t)knob_get(h, K_PORT_HI);
+	if (hi < lo)
+		return -EINVAL;
+	uint32_t n = hi - lo + 1;
 	uint32_t off = (h->port_hint % n) & ~1u;
 	*reuse = NULL;
 	for (uint32_t pass = 0; pass < 2; pass++) {
-		for (uint32_t i = 0; i < n; i += 2) {
-			uint16_t port = (uint16_t)(lo + (off + i + pass) % n);
+		for (uint32_t i = pass; i < n; i += 2) {
+			uint16_t port = (uint16_t)(lo + (off + i) % n);
 			if (host_find_listener(h, port) || host_find_tcb(h, raddr, rport, port))
 				continue;
 			struct tw *tw = host_find_tw(h, raddr, rport, port);

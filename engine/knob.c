@@ -2,7 +2,8 @@
  * knob.c: the sysctls (and two teaching knobs) a host's kernel reads, with Linux's defaults.
  *
  * Names and units are Linux's (seconds for tcp_fin_timeout and the keepalive times, counts
- * for the retries), so what a student types here they can type on a real machine.  Every
+ * for the retries), so what a student types here they can type on a real machine; only
+ * ip_local_port_range, one sysctl with two numbers, is two knobs here.  Every
  * default is FACTS.md's "Model defaults" table.  `latency` (one-way, per sending host) and
  * `time_wait_len` are not sysctls: Linux's TIME_WAIT is a fixed 60 s (FACTS.md item 1); the
  * knob exists so a lesson can shorten the wait, and the lessons say Linux cannot.
@@ -37,6 +38,10 @@ static const struct fw_knob knobs[K_NKNOBS] = {
 			   "TCP timestamps (RFC 7323): 0 off, 1 on, 2 on without offsets" },
 	[K_RFC1337] = { "tcp_rfc1337", FW_KNOB_COUNT, 0, 1, 0,
 			"1: an RST does not kill TIME_WAIT (RFC 1337)" },
+	[K_PORT_LO] = { "ip_local_port_min", FW_KNOB_COUNT, 1, 65535, 32768,
+			"ip_local_port_range, first port (28,232 ports by default)" },
+	[K_PORT_HI] = { "ip_local_port_max", FW_KNOB_COUNT, 1, 65535, 60999,
+			"ip_local_port_range, last port" },
 	[K_LATENCY] = { "latency", FW_KNOB_DURATION, 0, FW_SEC(10), FW_MS(1),
 			"one-way delay of segments this host sends" },
 	[K_TW_LEN] = { "time_wait_len", FW_KNOB_DURATION, FW_MS(1), FW_SEC(3600), FW_SEC(60),

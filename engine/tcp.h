@@ -27,8 +27,6 @@
 #define TCP_DELACK_MAX_US   200000
 #define TCP_JIFFY_US        4000        /* "next jiffy" at HZ=250: the ACK of a FIN when ato is 0 */
 #define TCP_FIN_TIMEOUT_MAX 120         /* TCP_LINGER2 is clamped to this (seconds) */
-#define TCP_PORT_LO         32768       /* ip_local_port_range (FACTS.md item 10) */
-#define TCP_PORT_HI         60999
 #define TCP_WINDOW          65535
 #define TCP_QUICKACKS       16          /* quick-ACK segments at the start of a connection */
 
@@ -36,7 +34,7 @@
 enum knob {
 	K_FIN_TIMEOUT, K_ORPHAN_RETRIES, K_RETRIES2, K_SYN_RETRIES, K_SYNACK_RETRIES,
 	K_KA_TIME, K_KA_INTVL, K_KA_PROBES, K_MAX_TW, K_TW_REUSE, K_TIMESTAMPS, K_RFC1337,
-	K_LATENCY, K_TW_LEN, K_NKNOBS
+	K_PORT_LO, K_PORT_HI, K_LATENCY, K_TW_LEN, K_NKNOBS
 };
 
 /* Counters (nstat names), in counters order; names in host.c. */

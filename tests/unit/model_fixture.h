@@ -6,6 +6,9 @@
 #ifndef FW_MODEL_FIXTURE_H
 #define FW_MODEL_FIXTURE_H
 
+#include <errno.h>
+#include <string.h>
+
 #include "test.h"
 #include "world.h"
 
