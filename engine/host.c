@@ -64,10 +64,56 @@ void host_count(struct host *h, enum ctr c, bool note, int conn)
 
 /* ---- lookups (RFC 9293 §3.10.7: the connection a segment belongs to) ---------------------- */
 
+static unsigned tuple_hash(uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	uint32_t x = raddr * 2654435761u ^ ((uint32_t)rport << 16 | lport) * 2246822519u;
+	return (x ^ (x >> 15)) % HOST_HASH;
+}
+
+void host_hash_tcb(struct tcb *t)
+{
+	if (t->hashed)
+		return;
+	unsigned b = tuple_hash(t->raddr, t->rport, t->lport);
+	t->hnext = t->h->tcb_hash[b];
+	t->h->tcb_hash[b] = t;
+	t->hashed = true;
+}
+
+void host_unhash_tcb(struct tcb *t)
+{
+	if (!t->hashed)
+		return;
+	for (struct tcb **p = &t->h->tcb_hash[tuple_hash(t->raddr, t->rport, t->lport)]; *p;
+	     p = &(*p)->hnext)
+		if (*p == t) {
+			*p = t->hnext;
+			break;
+		}
+	t->hashed = false;
+}
+
+void host_hash_tw(struct tw *tw)
+{
+	unsigned b = tuple_hash(tw->raddr, tw->rport, tw->lport);
+	tw->hnext = tw->h->tw_hash[b];
+	tw->h->tw_hash[b] = tw;
+}
+
+void host_unhash_tw(struct tw *tw)
+{
+	for (struct tw **p = &tw->h->tw_hash[tuple_hash(tw->raddr, tw->rport, tw->lport)]; *p;
+	     p = &(*p)->hnext)
+		if (*p == tw) {
+			*p = tw->hnext;
+			break;
+		}
+}
+
 struct tcb *host_find_tcb(struct host *h, uint32_t raddr, uint16_t rport, uint16_t lport)
 {
-	for (struct tcb *t = h->tcbs; t; t = t->next)
-		if (!t->listener && !t->hidden && t->state != TCP_CLOSED && t->lport == lport &&
+	for (struct tcb *t = h->tcb_hash[tuple_hash(raddr, rport, lport)]; t; t = t->hnext)
+		if (!t->hidden && t->state != TCP_CLOSED && t->lport == lport &&
 		    t->rport == rport && t->raddr == raddr)
 			return t;
 	return NULL;
@@ -75,7 +121,7 @@ struct tcb *host_find_tcb(struct host *h, uint32_t raddr, uint16_t rport, uint16
 
 struct tw *host_find_tw(struct host *h, uint32_t raddr, uint16_t rport, uint16_t lport)
 {
-	for (struct tw *tw = h->tws; tw; tw = tw->next)
+	for (struct tw *tw = h->tw_hash[tuple_hash(raddr, rport, lport)]; tw; tw = tw->hnext)
 		if (tw->lport == lport && tw->rport == rport && tw->raddr == raddr)
 			return tw;
 	return NULL;
@@ -91,12 +137,15 @@ struct tcb *host_find_listener(struct host *h, uint16_t lport)
 
 struct tcb *host_cur_tcb(struct host *h)
 {
-	if (!h->cur)
-		return NULL;
-	for (struct tcb *t = h->tcbs; t; t = t->next)
-		if (t->id == h->cur && !t->listener)
-			return t;
-	return NULL;
+	return h->cur_tcb;
+}
+
+/* The connection the host's state is reported from: the last one it connected or accepted. */
+void host_set_cur(struct host *h, struct tcb *t)
+{
+	h->cur = t ? t->id : 0;
+	h->cur_tcb = t;
+	h->cur_tw = NULL;
 }
 
 /*
@@ -255,7 +304,7 @@ int world_reboot(struct fw_world *w, int host)
 		tw_free(h->tws, "reboot");
 	memset(h->ctr, 0, sizeof h->ctr);
 	h->ntw = 0;
-	h->cur = 0;
+	host_set_cur(h, NULL);
 	h->up = true;
 	struct fw_event ev = { .ev = FW_EV_NOTE, .host = host, .why = "host booted" };
 	world_emit_ev(w, &ev);
@@ -278,12 +327,10 @@ enum tcp_state world_host_state(const struct fw_world *w, int host)
 				return TCP_LISTEN;
 		return TCP_CLOSED;
 	}
-	for (struct tcb *t = h->tcbs; t; t = t->next)
-		if (t->id == h->cur && !t->listener && !t->hidden)
-			return t->state;
-	for (struct tw *tw = h->tws; tw; tw = tw->next)
-		if (tw->id == h->cur)
-			return tw->substate;
+	if (h->cur_tcb && !h->cur_tcb->hidden)
+		return h->cur_tcb->state;
+	if (h->cur_tw)
+		return h->cur_tw->substate;
 	return TCP_CLOSED;
 }
 

@@ -21,7 +21,7 @@ struct rule {
 	struct fw_fault f;
 	int seen;                      /* matches so far */
 	uint64_t rng;
-	char desc[64];
+	char desc[128];
 	/* wave tracking */
 	int closer;                    /* host that sent wave 1, -1 before */
 	uint16_t port[2];              /* the connection: closer's port, the other's */
@@ -32,7 +32,7 @@ struct rule {
 
 struct link {
 	struct rule *rules;
-	char why[64];                  /* the acting rule's words, kept after the rule is gone */
+	char why[128];                 /* the acting rule's words, kept after the rule is gone */
 };
 
 struct link *link_new(void) { return calloc(1, sizeof(struct link)); }

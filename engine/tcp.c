@@ -84,14 +84,18 @@ void tcb_free(struct tcb *t)
 	struct host *h = t->h;
 	for (int k = 0; k < FW_NTIMERS; k++)
 		heap_remove(world_queue(h->w), &t->timers[k].node);
+	host_unhash_tcb(t);
 	for (struct tcb **p = &h->tcbs; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
 			break;
 		}
-	for (struct tcb *c = h->tcbs; c; c = c->next)
-		if (c->parent == t)
-			c->parent = NULL;
+	if (t->listener)
+		for (struct tcb *c = h->tcbs; c; c = c->next)
+			if (c->parent == t)
+				c->parent = NULL;
+	if (h->cur_tcb == t)
+		h->cur_tcb = NULL;
 	bytes_free(&t->snd);
 	bytes_free(&t->rcv);
 	free(t);
@@ -159,11 +163,14 @@ void tw_free(struct tw *tw, const char *why)
 				       .from = tw->substate, .to = TCP_CLOSED, .why = why };
 		world_emit_ev(h->w, &ev);
 	}
+	host_unhash_tw(tw);
 	for (struct tw **p = &h->tws; *p; p = &(*p)->next)
 		if (*p == tw) {
 			*p = tw->next;
 			break;
 		}
+	if (h->cur_tw == tw)
+		h->cur_tw = NULL;
 	h->ntw--;
 	free(tw);
 }
@@ -209,6 +216,9 @@ void tcp_time_wait(struct tcb *t, enum tcp_state substate, int64_t tmo)
 	tw->next = h->tws;
 	h->tws = tw;
 	h->ntw++;
+	host_hash_tw(tw);
+	if (h->cur_tcb == t)
+		h->cur_tw = tw;
 
 	for (int k = 0; k < FW_NTIMERS; k++)
 		tcp_timer_cancel(t, (enum fw_timer)k);
@@ -413,7 +423,8 @@ int world_connect(struct fw_world *w, int host, uint16_t port)
 	world_conn_isn(w, t->id, host, t->iss);
 	t->snd_una = t->iss;
 	t->snd_nxt = t->iss;
-	h->cur = t->id;
+	host_hash_tcb(t);
+	host_set_cur(h, t);
 	host_count(h, C_ACTIVE_OPENS, false, t->id);
 	tcb_set_state(t, TCP_SYN_SENT, "connect");
 	tcp_send_syn(t, 0);

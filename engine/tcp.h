@@ -128,6 +128,8 @@ struct tcb {
 
 	struct qitem timers[FW_NTIMERS];
 	struct tcb *next;
+	struct tcb *hnext;             /* the host's 4-tuple hash chain */
+	bool hashed;
 };
 
 /* A TIME_WAIT table entry (Linux's inet_timewait_sock): TIME_WAIT, or an orphaned
@@ -145,7 +147,10 @@ struct tw {
 	int64_t entered;
 	struct qitem timer;
 	struct tw *next;
+	struct tw *hnext;
 };
+
+#define HOST_HASH 16384                 /* 4-tuple hash buckets: crowds of thousands stay fast */
 
 struct host {
 	struct fw_world *w;
@@ -161,6 +166,10 @@ struct host {
 	bool proc_exiting;             /* a kill is on its way */
 	int fake_pid;                  /* pids handed out without a runtime */
 	int cur;                       /* current connection id (connected or accepted) */
+	struct tcb *cur_tcb;           /* its full socket, if it has one */
+	struct tw *cur_tw;             /* its TIME_WAIT entry, if it has one */
+	struct tcb *tcb_hash[HOST_HASH];
+	struct tw *tw_hash[HOST_HASH];
 	uint32_t port_hint;            /* where the next ephemeral port search starts */
 };
 
@@ -202,6 +211,11 @@ struct tcb *host_find_listener(struct host *h, uint16_t lport);
 int host_ensure_proc(struct host *h);
 int host_pick_port(struct host *h, uint32_t raddr, uint16_t rport, struct tw **reuse);
 struct tcb *host_cur_tcb(struct host *h);
+void host_set_cur(struct host *h, struct tcb *t);
+void host_hash_tcb(struct tcb *t);
+void host_unhash_tcb(struct tcb *t);
+void host_hash_tw(struct tw *tw);
+void host_unhash_tw(struct tw *tw);
 int64_t knob_get(const struct host *h, enum knob k);
 void knob_defaults(int64_t *v);
 

@@ -65,7 +65,7 @@ static void auto_accept(struct tcb *t)
 	if (!t->parent || !t->parent->has_fd || !h->pid)
 		return;
 	t->has_fd = true;
-	h->cur = t->id;
+	host_set_cur(h, t);
 	struct fw_event ev = { .ev = FW_EV_CALL, .host = h->idx, .conn = t->id, .call = "accept",
 			       .result = 0 };
 	world_emit_ev(h->w, &ev);
@@ -98,6 +98,7 @@ static void listen_input(struct tcb *l, const struct fw_seg *s, bool have_isn, u
 	c->lport = s->dport;
 	c->raddr = s->saddr;
 	c->rport = s->sport;
+	host_hash_tcb(c);
 	c->id = conn ? conn : world_new_conn(w, s->saddr, s->sport, s->daddr, s->dport);
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
