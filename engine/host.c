@@ -39,8 +39,11 @@ void host_init(struct host *h, struct fw_world *w, int idx, uint32_t addr)
 	h->addr = addr;
 	h->up = true;
 	h->fake_pid = 1000 + 1000 * idx;
-	h->port_hint = (uint32_t)world_hash(w, 0x706f7274u + (uint64_t)idx);
+	h->port_hint = (uint32_t)world_hash(w, 0x706f7274u + (uint64_t)idx) & ~1u;
 	knob_defaults(h->knob);
+	heap_node_init(&h->crowd.q.node);
+	h->crowd.q.kind = Q_CROWD;
+	h->crowd.q.owner = h;
 }
 
 void host_free_all(struct host *h)
@@ -129,9 +132,9 @@ struct tw *host_find_tw(struct host *h, uint32_t raddr, uint16_t rport, uint16_t
 
 struct tcb *host_find_listener(struct host *h, uint16_t lport)
 {
-	for (struct tcb *t = h->tcbs; t; t = t->next)
-		if (t->listener && t->state == TCP_LISTEN && t->lport == lport)
-			return t;
+	for (int i = 0; i < h->nlisteners; i++)
+		if (h->listeners[i]->state == TCP_LISTEN && h->listeners[i]->lport == lport)
+			return h->listeners[i];
 	return NULL;
 }
 
@@ -167,9 +170,11 @@ static bool tw_reusable(const struct host *h, const struct tw *tw)
 
 /*
  * Choose an ephemeral port for a connection to raddr:rport (FACTS.md item 10): ports
- * 32768-60999, even offsets first from a hashed starting point, then odd ones.  A port is
- * taken only per destination: the same port may serve another (raddr, rport).  Returns the
- * port or -EADDRNOTAVAIL; *reuse is set when the port comes from a reusable TIME_WAIT entry.
+ * 32768-60999, scanned in steps of 2 from a hashed starting point, so one parity first and
+ * then the other (Linux starts on even ports).  A port is taken only per destination: the
+ * same port may serve another (raddr, rport).  Like Linux's perturbation table, the next
+ * search starts just past the port found, so a long run of connects stays cheap.  Returns
+ * the port or -EADDRNOTAVAIL; *reuse is set when the port comes from a reusable TIME_WAIT.
  */
 int host_pick_port(struct host *h, uint32_t raddr, uint16_t rport, struct tw **reuse)
 {
@@ -177,17 +182,18 @@ int host_pick_port(struct host *h, uint32_t raddr, uint16_t rport, struct tw **r
 	if (hi < lo)
 		return -EINVAL;
 	uint32_t n = hi - lo + 1;
-	uint32_t off = (h->port_hint % n) & ~1u;
+	uint32_t off = h->port_hint % n;
 	*reuse = NULL;
 	for (uint32_t pass = 0; pass < 2; pass++) {
 		for (uint32_t i = pass; i < n; i += 2) {
-			uint16_t port = (uint16_t)(lo + (off + i) % n);
+			uint32_t pos = (off + i) % n;
+			uint16_t port = (uint16_t)(lo + pos);
 			if (host_find_listener(h, port) || host_find_tcb(h, raddr, rport, port))
 				continue;
 			struct tw *tw = host_find_tw(h, raddr, rport, port);
 			if (tw && !tw_reusable(h, tw))
 				continue;
-			h->port_hint += 2;
+			h->port_hint = pos + 2;
 			*reuse = tw;
 			return port;
 		}

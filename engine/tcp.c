@@ -90,10 +90,14 @@ void tcb_free(struct tcb *t)
 			*p = t->next;
 			break;
 		}
-	if (t->listener)
+	if (t->listener) {
 		for (struct tcb *c = h->tcbs; c; c = c->next)
 			if (c->parent == t)
 				c->parent = NULL;
+		for (int i = 0; i < h->nlisteners; i++)
+			if (h->listeners[i] == t)
+				h->listeners[i] = h->listeners[--h->nlisteners];
+	}
 	if (h->cur_tcb == t)
 		h->cur_tcb = NULL;
 	bytes_free(&t->snd);
@@ -296,19 +300,20 @@ static void listener_stop(struct tcb *l)
 	tcb_free(l);
 }
 
-/* close() of the socket's last descriptor, by the application or by its dying process. */
-void tcp_close_sock(struct tcb *t)
+/* close() of the socket's last descriptor, by the application or by its dying process.
+ * Returns true when the socket is gone (freed) afterwards. */
+bool tcp_close_sock(struct tcb *t)
 {
 	t->has_fd = false;
 	t->closed_app = true;
 	t->rd_shut = t->wr_shut = true;
 	if (t->listener) {
 		listener_stop(t);
-		return;
+		return true;
 	}
 	if (t->hidden || t->state == TCP_CLOSED) {
 		tcb_free(t);
-		return;
+		return true;
 	}
 	t->orphan = true;
 	bool unread = t->rcv.len > 0;
@@ -316,30 +321,32 @@ void tcp_close_sock(struct tcb *t)
 	if (unread) {
 		/* RFC 2525 §2.17, RFC 9293 §3.6.1 SHLD-3: unread data means the close is abortive. */
 		tcp_abort_with_rst(t, C_ABORT_ON_CLOSE, "close with unread data");
-		return;
+		return true;
 	}
 	if (t->linger0) {
 		tcp_abort_with_rst(t, C_ABORT_ON_DATA, "SO_LINGER 0");
-		return;
+		return true;
 	}
 	if (tcp_close_state(t))
 		tcp_output(t);
 	if (t->state == TCP_CLOSED) {
 		tcp_done(t, NULL);
-		return;
+		return true;
 	}
-	if (t->state == TCP_FIN_WAIT_2) {
-		/* Already half-closed by shutdown(): now an orphan, it gets the FIN_WAIT_2 timer. */
-		if (t->linger2 < 0) {
-			tcp_abort_with_rst(t, C_ABORT_ON_LINGER, "TCP_LINGER2 < 0");
-			return;
-		}
-		int64_t tmo = tcp_fin_time(t);
-		if (tmo > knob_get(t->h, K_TW_LEN))
-			tcp_timer_set(t, FW_T_FIN_WAIT_2, world_now(t->h->w) + tmo - knob_get(t->h, K_TW_LEN));
-		else
-			tcp_time_wait(t, TCP_FIN_WAIT_2, tmo);
+	if (t->state != TCP_FIN_WAIT_2)
+		return false;
+	/* Already half-closed by shutdown(): now an orphan, it gets the FIN_WAIT_2 timer. */
+	if (t->linger2 < 0) {
+		tcp_abort_with_rst(t, C_ABORT_ON_LINGER, "TCP_LINGER2 < 0");
+		return true;
 	}
+	int64_t tmo = tcp_fin_time(t), twlen = knob_get(t->h, K_TW_LEN);
+	if (tmo <= twlen) {
+		tcp_time_wait(t, TCP_FIN_WAIT_2, tmo);
+		return true;
+	}
+	tcp_timer_set(t, FW_T_FIN_WAIT_2, world_now(t->h->w) + tmo - twlen);
+	return false;
 }
 
 /* ---- the application's system calls ------------------------------------------------------ */
@@ -380,9 +387,12 @@ int world_listen(struct fw_world *w, int host, uint16_t port)
 		return call_done(h, "listen", 0, rc, NULL);
 	if (host_find_listener(h, port))
 		return call_done(h, "listen", 0, -EADDRINUSE, NULL);
+	if (h->nlisteners == (int)(sizeof h->listeners / sizeof h->listeners[0]))
+		return call_done(h, "listen", 0, -EMFILE, "too many listeners");
 	struct tcb *t = tcb_new(h);
 	if (!t)
 		return call_done(h, "listen", 0, -ENOMEM, NULL);
+	h->listeners[h->nlisteners++] = t;
 	t->listener = true;
 	t->has_fd = true;
 	t->lport = port;
@@ -391,20 +401,22 @@ int world_listen(struct fw_world *w, int host, uint16_t port)
 	return call_done(h, "listen", 0, 0, NULL);
 }
 
-int world_connect(struct fw_world *w, int host, uint16_t port)
+/* socket() + connect() to the other host's port: an ephemeral port, an ISN, the SYN. */
+struct tcb *tcp_connect(struct host *h, uint16_t port, int *err)
 {
-	struct host *h = world_host(w, host);
-	struct host *peer = world_host(w, 1 - host);
-	int rc = app_prepare(h);
-	if (rc < 0)
-		return call_done(h, "connect", 0, rc, NULL);
+	struct fw_world *w = h->w;
+	struct host *peer = world_host(w, 1 - h->idx);
 	struct tw *reuse;
 	int lport = host_pick_port(h, peer->addr, port, &reuse);
-	if (lport < 0)
-		return call_done(h, "connect", 0, lport, "no free ephemeral port for this destination");
+	if (lport < 0) {
+		*err = lport;
+		return NULL;
+	}
 	struct tcb *t = tcb_new(h);
-	if (!t)
-		return call_done(h, "connect", 0, -ENOMEM, NULL);
+	if (!t) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	t->has_fd = true;
 	t->lport = (uint16_t)lport;
 	t->raddr = peer->addr;
@@ -420,15 +432,79 @@ int world_connect(struct fw_world *w, int host, uint16_t port)
 		host_count(h, C_TW_RECYCLED, true, t->id);
 		tw_free(reuse, "reused by connect() (tcp_tw_reuse)");
 	}
-	world_conn_isn(w, t->id, host, t->iss);
+	world_conn_isn(w, t->id, h->idx, t->iss);
 	t->snd_una = t->iss;
 	t->snd_nxt = t->iss;
 	host_hash_tcb(t);
-	host_set_cur(h, t);
 	host_count(h, C_ACTIVE_OPENS, false, t->id);
 	tcb_set_state(t, TCP_SYN_SENT, "connect");
 	tcp_send_syn(t, 0);
+	return t;
+}
+
+int world_connect(struct fw_world *w, int host, uint16_t port)
+{
+	struct host *h = world_host(w, host);
+	int rc = app_prepare(h);
+	struct tcb *t = rc < 0 ? NULL : tcp_connect(h, port, &rc);
+	if (!t)
+		return call_done(h, "connect", 0, rc,
+				 rc == -EADDRNOTAVAIL ? "no free ephemeral port for this destination" : NULL);
+	host_set_cur(h, t);
 	return call_done(h, "connect", t->id, 0, NULL);
+}
+
+/* send() on one socket: queue the bytes and push out what the window allows. */
+int sock_send(struct tcb *t, const void *data, size_t len)
+{
+	int rc;
+	if (t->err) {
+		rc = -t->err;
+		t->err = 0;
+	} else if (t->wr_shut) {
+		rc = -EPIPE;
+	} else if (t->state != TCP_ESTABLISHED && t->state != TCP_CLOSE_WAIT &&
+		   t->state != TCP_SYN_SENT && t->state != TCP_SYN_RECV) {
+		rc = t->state == TCP_CLOSED ? -EPIPE : -ENOTCONN;
+	} else {
+		rc = bytes_append(&t->snd, data, len);
+		if (rc == 0) {
+			rc = (int)len;
+			tcp_output(t);
+		}
+	}
+	return call_done(t->h, "send", t->id, rc, rc == -EPIPE ? "the process also gets SIGPIPE" : NULL);
+}
+
+/* recv() on one socket, non-blocking: data first, then a pending error, then end of stream. */
+int sock_recv(struct tcb *t, void *buf, size_t cap)
+{
+	int rc;
+	if (t->rcv.len > 0) {
+		size_t n = t->rcv.len < cap ? t->rcv.len : cap;
+		if (buf)
+			memcpy(buf, t->rcv.p, n);
+		bytes_consume(&t->rcv, n);
+		rc = (int)n;
+	} else if (t->err) {
+		rc = -t->err;
+		t->err = 0;
+	} else if (t->rcvd_fin || t->rd_shut) {
+		rc = 0;
+	} else {
+		rc = t->state == TCP_CLOSED ? -ENOTCONN : -EAGAIN;
+	}
+	return call_done(t->h, "recv", t->id, rc, rc == 0 ? "end of stream" : NULL);
+}
+
+/* close() on one socket; true if the socket is gone afterwards. */
+bool sock_close(struct tcb *t)
+{
+	struct host *h = t->h;
+	int id = t->id;
+	bool gone = tcp_close_sock(t);
+	call_done(h, "close", id, 0, NULL);
+	return gone;
 }
 
 int world_send(struct fw_world *w, int host, const void *data, size_t len)
@@ -436,25 +512,9 @@ int world_send(struct fw_world *w, int host, const void *data, size_t len)
 	struct host *h = world_host(w, host);
 	int rc = app_prepare(h);
 	struct tcb *t = rc < 0 ? NULL : app_sock(h, false);
-	if (rc >= 0 && !t)
-		rc = -ENOTCONN;
-	if (t && t->err) {
-		rc = -t->err;
-		t->err = 0;
-	} else if (t && t->wr_shut) {
-		rc = -EPIPE;
-	} else if (t && t->state != TCP_ESTABLISHED && t->state != TCP_CLOSE_WAIT &&
-		   t->state != TCP_SYN_SENT && t->state != TCP_SYN_RECV) {
-		rc = t->state == TCP_CLOSED ? -EPIPE : -ENOTCONN;
-	} else if (t) {
-		rc = bytes_append(&t->snd, data, len);
-		if (rc == 0) {
-			rc = (int)len;
-			tcp_output(t);
-		}
-	}
-	return call_done(h, "send", t ? t->id : 0, rc,
-			 rc == -EPIPE ? "the process also gets SIGPIPE" : NULL);
+	if (t)
+		return sock_send(t, data, len);
+	return call_done(h, "send", 0, rc < 0 ? rc : -ENOTCONN, NULL);
 }
 
 int world_recv(struct fw_world *w, int host, void *buf, size_t cap)
@@ -462,22 +522,9 @@ int world_recv(struct fw_world *w, int host, void *buf, size_t cap)
 	struct host *h = world_host(w, host);
 	int rc = app_prepare(h);
 	struct tcb *t = rc < 0 ? NULL : app_sock(h, false);
-	if (rc >= 0 && !t)
-		rc = -ENOTCONN;
-	if (t && t->rcv.len > 0) {
-		size_t n = t->rcv.len < cap ? t->rcv.len : cap;
-		memcpy(buf, t->rcv.p, n);
-		bytes_consume(&t->rcv, n);
-		rc = (int)n;
-	} else if (t && t->err) {
-		rc = -t->err;
-		t->err = 0;
-	} else if (t && (t->rcvd_fin || t->rd_shut)) {
-		rc = 0;
-	} else if (t) {
-		rc = t->state == TCP_CLOSED ? -ENOTCONN : -EAGAIN;
-	}
-	return call_done(h, "recv", t ? t->id : 0, rc, rc == 0 ? "end of stream" : NULL);
+	if (t)
+		return sock_recv(t, buf, cap);
+	return call_done(h, "recv", 0, rc < 0 ? rc : -ENOTCONN, NULL);
 }
 
 int world_close(struct fw_world *w, int host)
@@ -485,12 +532,11 @@ int world_close(struct fw_world *w, int host)
 	struct host *h = world_host(w, host);
 	int rc = app_prepare(h);
 	struct tcb *t = rc < 0 ? NULL : app_sock(h, true);
-	if (rc >= 0 && !t)
-		rc = -EBADF;
-	int id = t ? t->id : 0;
-	if (t)
-		tcp_close_sock(t);
-	return call_done(h, "close", id, rc, NULL);
+	if (t) {
+		sock_close(t);
+		return 0;
+	}
+	return call_done(h, "close", 0, rc < 0 ? rc : -EBADF, NULL);
 }
 
 int world_shutdown(struct fw_world *w, int host, int how)

@@ -54,7 +54,7 @@ struct bytes {
 };
 
 /* One pending thing in the world's queue: a socket timer or a segment in flight. */
-enum qkind { Q_TCB, Q_TW, Q_FLIGHT };
+enum qkind { Q_TCB, Q_TW, Q_FLIGHT, Q_CROWD };
 struct qitem {
 	struct heap_node node;         /* first member: the heap hands back this pointer */
 	enum qkind kind;
@@ -130,6 +130,12 @@ struct tcb {
 	struct tcb *next;
 	struct tcb *hnext;             /* the host's 4-tuple hash chain */
 	bool hashed;
+
+	/* A crowd connection's application (app.c). */
+	bool crowd;
+	bool app_opener;               /* the side that connected */
+	bool app_sent;                 /* request (client) or response (server) written */
+	int app_read;                  /* bytes read so far */
 };
 
 /* A TIME_WAIT table entry (Linux's inet_timewait_sock): TIME_WAIT, or an orphaned
@@ -168,6 +174,13 @@ struct host {
 	int cur;                       /* current connection id (connected or accepted) */
 	struct tcb *cur_tcb;           /* its full socket, if it has one */
 	struct tw *cur_tw;             /* its TIME_WAIT entry, if it has one */
+	struct {                       /* the crowd this host is opening (app.c) */
+		struct fw_crowd c;
+		int started;
+		struct qitem q;
+	} crowd;
+	struct tcb *listeners[16];     /* also on tcbs; kept apart so lookups skip crowds */
+	int nlisteners;
 	struct tcb *tcb_hash[HOST_HASH];
 	struct tw *tw_hash[HOST_HASH];
 	uint32_t port_hint;            /* where the next ephemeral port search starts */
@@ -219,13 +232,24 @@ void host_unhash_tw(struct tw *tw);
 int64_t knob_get(const struct host *h, enum knob k);
 void knob_defaults(int64_t *v);
 
+/* app.c */
+bool app_react(struct tcb *t);          /* a crowd socket's application acts; true if t is gone */
+void app_crowd_fire(struct host *h);
+bool world_conn_crowd(struct fw_world *w, int id);
+void world_conn_set_crowd(struct fw_world *w, int id);
+
 /* tcp.c */
+struct tcb *tcp_connect(struct host *h, uint16_t port, int *err);
 struct tcb *tcb_new(struct host *h);
 void tcb_free(struct tcb *t);
 void tcb_set_state(struct tcb *t, enum tcp_state to, const char *why);
 void tcb_error(struct tcb *t, int err);
 void tcp_done(struct tcb *t, const char *why);
-void tcp_close_sock(struct tcb *t);     /* close() of one descriptor (also on process exit) */
+bool tcp_close_sock(struct tcb *t);     /* close() of one descriptor; true if t is gone */
+/* The system calls on one socket, each reported as a CALL event. */
+int sock_send(struct tcb *t, const void *data, size_t len);
+int sock_recv(struct tcb *t, void *buf, size_t cap);
+bool sock_close(struct tcb *t);
 void tcp_time_wait(struct tcb *t, enum tcp_state substate, int64_t tmo);
 void tw_free(struct tw *tw, const char *why);
 int64_t tcp_fin_time(const struct tcb *t);

@@ -111,6 +111,7 @@ static void listen_input(struct tcb *l, const struct fw_seg *s, bool have_isn, u
 	c->ka_intvl = l->ka_intvl;
 	c->ka_cnt = l->ka_cnt;
 	c->linger2 = l->linger2;
+	c->crowd = world_conn_crowd(w, c->id);
 	world_conn_isn(w, c->id, h->idx, c->iss);
 	host_count(h, C_PASSIVE_OPENS, false, c->id);
 	tcb_set_state(c, TCP_SYN_RECV, "SYN received");
@@ -160,6 +161,8 @@ static void syn_sent_input(struct tcb *t, const struct fw_seg *s)
 	tcp_send_ack(t);
 	if (t->ka_on)
 		tcp_keepalive_arm(t);
+	if (t->crowd && app_react(t))
+		return;
 	tcp_output(t);
 }
 
@@ -400,7 +403,10 @@ static void tcb_input(struct tcb *t, const struct fw_seg *s)
 	if (fin_input(t, s, &ack_now))
 		return;
 
-	/* Whatever we can send now carries the ACK; a bare ACK only if nothing did. */
+	/* A crowd's application acts on what arrived; then whatever we can send now carries
+	 * the ACK, and a bare ACK goes only if nothing did. */
+	if (t->crowd && app_react(t))
+		return;
 	tcp_output(t);
 	if (t->ack_pending || ack_now)
 		tcp_schedule_ack(t, ack_now);

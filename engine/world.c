@@ -32,6 +32,7 @@ struct conninfo {
 	uint16_t cport, sport;
 	uint32_t isn[FW_NHOSTS];
 	bool known[FW_NHOSTS];
+	bool crowd;
 };
 
 struct fw_world {
@@ -193,6 +194,17 @@ void world_conn_isn(struct fw_world *w, int id, int host, uint32_t isn)
 	w->conns[id].known[host] = true;
 }
 
+bool world_conn_crowd(struct fw_world *w, int id)
+{
+	return id > 0 && id < w->nconns && w->conns[id].crowd;
+}
+
+void world_conn_set_crowd(struct fw_world *w, int id)
+{
+	if (id > 0 && id < w->nconns)
+		w->conns[id].crowd = true;
+}
+
 void world_seq_bases(struct fw_world *w, int conn, int from, struct fw_event *ev)
 {
 	ev->rel = false;
@@ -247,14 +259,14 @@ static void flight_launch(struct fw_world *w, int from, int conn, const uint8_t 
 	f->next = w->flights;
 	w->flights = f;
 
+	heap_put(&w->q, &f->q.node, w->now + delay, world_seq(w));
 	/* A segment sent after a held one overtakes it: the held one lands just behind it. */
 	if (!held)
 		for (struct flight *o = w->flights; o; o = o->next)
 			if (o != f && o->held && o->from == from) {
 				o->held = false;
-				heap_put(&w->q, &o->q.node, w->now + delay, world_seq(w) + 1);
+				heap_put(&w->q, &o->q.node, f->q.node.due, world_seq(w));
 			}
-	heap_put(&w->q, &f->q.node, w->now + delay, world_seq(w));
 
 	if (w->env.wire_send) {
 		f->arrived = false;
@@ -370,8 +382,10 @@ enum fw_step world_step(struct fw_world *w)
 	heap_remove(&w->q, n);
 	if (q->kind == Q_TCB)
 		tcp_timer_fire(q->owner, (enum fw_timer)q->timer);
-	else
+	else if (q->kind == Q_TW)
 		tw_timer_fire(q->owner);
+	else
+		app_crowd_fire(q->owner);
 	return FW_STEP_DONE;
 }
 

@@ -146,6 +146,29 @@ struct fw_fault {
 int world_fault_add(struct fw_world *w, const struct fw_fault *f);
 void world_fault_clear(struct fw_world *w);
 
+/* ---- crowds (engine/app.c) ---------------------------------------------------------------- */
+/*
+ * Many short connections, for the lessons on busy machines (TIME_WAIT piling up, ports
+ * running out, CLOSE_WAIT leaks).  Host `from` opens n connections to the other host's port,
+ * one every `interval`; each sends `request` bytes, the other side reads them and answers
+ * with `response` bytes; `closer` closes first, and the other side closes as soon as it
+ * reads the end of the stream, unless `leak`: then it never calls close(), as a buggy server
+ * that forgets to, and CLOSE_WAIT piles up.  Crowd sockets never become the host's current
+ * connection; views count them with world_count().  A connect() that fails (no free port)
+ * is reported as a CALL event and the crowd goes on.
+ */
+struct fw_crowd {
+	int n;
+	uint16_t port;
+	int closer;                    /* FW_CLIENT or FW_SERVER */
+	bool leak;
+	int64_t interval;              /* us between connection starts (0: 1 ms) */
+	int request, response;         /* bytes (0: 100 and 200) */
+};
+int world_crowd(struct fw_world *w, int from, const struct fw_crowd *c);
+/* Connections of the host's crowd not yet started. */
+int world_crowd_pending(const struct fw_world *w, int host);
+
 /* ---- what views and expectations ask ------------------------------------------------------ */
 /* The state of the host's current connection (the last one it connected or accepted); LISTEN
  * when it only listens; CLOSED when it has none. */
