@@ -178,6 +178,25 @@ static unsigned wave_of(struct rule *r, int from, const struct fw_seg *s)
 	return m;
 }
 
+void link_wave_seed(struct link *l, const struct link_wave *wv)
+{
+	struct rule *r = NULL;
+	for (struct rule *q = l->rules; q; q = q->next)
+		if (q->f.kind == FW_F_WAVE)
+			r = q;                 /* the newest wave rule */
+	if (!r || r->closer >= 0)
+		return;
+	r->closer = wv->closer;
+	r->port[0] = wv->port[0];
+	r->port[1] = wv->port[1];
+	r->fin1_end = wv->fin1_end;
+	r->fin2_end = wv->fin2_end;
+	r->wave_seen[1] = true;
+	r->wave_seen[2] = wv->seen2;
+	r->wave_seen[3] = wv->seen3;
+	r->wave_seen[4] = wv->seen4;
+}
+
 static uint64_t rng_next(uint64_t *x)
 {
 	*x ^= *x << 13;

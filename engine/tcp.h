@@ -211,6 +211,14 @@ void link_clear(struct link *l);
 /* Decide a segment's fate.  Returns the number of copies to deliver (0 = dropped, 2 =
  * duplicated) and the extra delay; *why names the rule that acted (NULL if none);
  * *reorder is set when the copy must be held back until the next segment that way. */
+/* A close already under way when `drop wave N` is given: how far it got. */
+struct link_wave {
+	int closer;
+	uint16_t port[2];              /* the closer's port, the other's */
+	uint32_t fin1_end, fin2_end;
+	bool seen2, seen3, seen4;
+};
+void link_wave_seed(struct link *l, const struct link_wave *wv);
 int link_judge(struct link *l, int from, const struct fw_seg *s, int64_t *extra,
 	       const char **why, bool *reorder);
 

@@ -184,16 +184,13 @@ static bool seq_acceptable(const struct tcb *t, const struct fw_seg *s)
 static bool orphan_fin_wait_2(struct tcb *t, const struct fw_seg *s)
 {
 	struct host *h = t->h;
-	if (t->linger2 < 0) {
-		host_count(h, C_ABORT_ON_LINGER, true, t->id);
-		tcp_done(t, "TCP_LINGER2 < 0");
-		tcp_send_rst_reply(h, s, t->id);
-		return true;
-	}
-	if (s->len && seq_gt(s->seq + s->len, t->rcv_nxt)) {
-		host_count(h, C_ABORT_ON_DATA, true, t->id);
+	bool linger = t->linger2 < 0;
+	if (linger || (s->len && seq_gt(s->seq + s->len, t->rcv_nxt))) {
+		/* TCP_LINGER2 < 0 wants no FIN_WAIT_2 at all; new data cannot be read any more.
+		 * Either way: reset (the caller of tcp_rcv_state_process sends the RST). */
 		int id = t->id;
-		tcp_done(t, "data after close()");
+		host_count(h, linger ? C_ABORT_ON_LINGER : C_ABORT_ON_DATA, true, id);
+		tcp_done(t, linger ? "TCP_LINGER2 < 0" : "data after close()");
 		tcp_send_rst_reply(h, s, id);
 		return true;
 	}

@@ -402,5 +402,47 @@ enum fw_step world_advance(struct fw_world *w, int64_t t)
 
 /* ---- faults ------------------------------------------------------------------------------ */
 
-int world_fault_add(struct fw_world *w, const struct fw_fault *f) { return link_add(w->link, f); }
+/*
+ * `drop wave N` typed in the middle of a close counts the waves of that close, not of the
+ * next one: find the current connection whose side has sent its FIN first (FIN_WAIT_1/2,
+ * CLOSING, TIME_WAIT) and tell the link which waves have already gone by.
+ */
+static void wave_seed(struct fw_world *w)
+{
+	for (int a = 0; a < FW_NHOSTS; a++) {
+		struct host *ha = &w->hosts[a], *hb = &w->hosts[1 - a];
+		enum tcp_state sa = world_host_state(w, a);
+		if (sa != TCP_FIN_WAIT_1 && sa != TCP_FIN_WAIT_2 && sa != TCP_CLOSING &&
+		    sa != TCP_TIME_WAIT)
+			continue;
+		struct link_wave wv = { .closer = a };
+		if (ha->cur_tcb && !ha->cur_tcb->hidden) {
+			wv.port[0] = ha->cur_tcb->lport;
+			wv.port[1] = ha->cur_tcb->rport;
+			wv.fin1_end = ha->cur_tcb->fin_seq + 1;
+		} else if (ha->cur_tw) {
+			wv.port[0] = ha->cur_tw->lport;
+			wv.port[1] = ha->cur_tw->rport;
+			wv.fin1_end = ha->cur_tw->snd_nxt;
+		} else {
+			return;
+		}
+		struct tcb *b = hb->cur_tcb && !hb->cur_tcb->hidden ? hb->cur_tcb : NULL;
+		wv.seen2 = sa == TCP_FIN_WAIT_2 || sa == TCP_TIME_WAIT ||
+			   (b && b->rcvd_fin && !b->ack_pending) || (!b && !hb->cur_tw);
+		wv.seen3 = (b && b->fin_sent) || !b;
+		wv.fin2_end = b ? b->fin_seq + 1 : 0;
+		wv.seen4 = sa == TCP_TIME_WAIT;
+		link_wave_seed(w->link, &wv);
+		return;
+	}
+}
+
+int world_fault_add(struct fw_world *w, const struct fw_fault *f)
+{
+	int rc = link_add(w->link, f);
+	if (rc == 0 && f->kind == FW_F_WAVE)
+		wave_seed(w);
+	return rc;
+}
 void world_fault_clear(struct fw_world *w) { link_clear(w->link); }

@@ -112,3 +112,21 @@ TEST(random_loss_is_deterministic_for_a_seed)
 	CHECK(n[0] > 0);
 	CHECK_EQ(n[0], n[1]);
 }
+
+TEST(drop_wave_3_given_after_the_first_fin_drops_the_other_fin)
+{
+	struct fix f;
+	fix_init(&f);
+	fix_established(&f);
+	int mark = f.n;
+	world_close(f.w, C);
+	fix_run(&f, FW_MS(100));                 /* waves 1 and 2 are over */
+	struct fw_fault r = { .kind = FW_F_WAVE, .dir = -1, .wave = 3 };
+	CHECK_EQ(world_fault_add(f.w, &r), 0);
+	world_close(f.w, S);
+	int d = fix_find(&f, mark, FW_EV_DROP, -1, 0);
+	CHECK(d >= 0);
+	CHECK_EQ(f.r[d].ev.host, S);
+	CHECK_EQ(f.r[d].seg.flags, FW_FIN | FW_ACK);
+	fix_free(&f);
+}

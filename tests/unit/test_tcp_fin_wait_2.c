@@ -76,6 +76,26 @@ TEST(linger2_overrides_tcp_fin_timeout)
 	fix_free(&f);
 }
 
+TEST(linger2_negative_resets_instead_of_waiting_in_fin_wait_2)
+{
+	struct fix f;
+	fix_init(&f);
+	fix_established(&f);
+	CHECK_EQ(world_linger2(f.w, C, -1), 0);
+	int mark = f.n;
+	world_close(f.w, C);
+	fix_run(&f, FW_SEC(1));
+	CHECK_EQ(world_host_state(f.w, C), TCP_CLOSED);
+	/* Linux enters FIN_WAIT_2 for an instant, then resets instead of waiting */
+	int fw2 = fix_find_state(&f, mark, C, TCP_FIN_WAIT_2);
+	int closed = fix_find_state(&f, mark, C, TCP_CLOSED);
+	CHECK(fw2 >= 0 && closed > fw2);
+	CHECK_EQ(fix_t(&f, closed), fix_t(&f, fw2));
+	CHECK_EQ(fix_sends(&f, C, FW_RST, mark), 1);
+	CHECK_EQ(world_counter(f.w, C, "TcpExtTCPAbortOnLinger"), 1);
+	fix_free(&f);
+}
+
 TEST(fin_wait_2_longer_than_time_wait_waits_on_the_full_socket_first)
 {
 	struct fix f;
