@@ -66,7 +66,7 @@ enum fw_ev {
 struct fw_event {
 	int64_t t;                     /* virtual time, microseconds */
 	enum fw_ev ev;
-	int host;                      /* enum fw_host, or -1 */
+	int host;                      /* enum fw_host, or -1; for DROP and FAULT the sender */
 	int conn;                      /* connection id (shared by both ends), 0 if none */
 
 	enum tcp_state from, to;       /* STATE */

@@ -56,7 +56,7 @@ static inline uint32_t seg_seqlen(const struct fw_seg *s)
 /*
  * Encode s as a TCP header + options + payload into buf (cap bytes), computing the checksum
  * over the IPv4 pseudo-header from s->saddr and s->daddr.  Returns the number of bytes
- * written, or -1 if cap is too small.
+ * written, or -1 if cap is too small or s->len exceeds FW_MSS.
  */
 int seg_encode(const struct fw_seg *s, uint8_t *buf, size_t cap);
 

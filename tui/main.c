@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "rt.h"
-#include "pcap.h"
+#include "pcap_writer.h"
 #include "runner.h"
 #include "script.h"
 #include "trace.h"
