@@ -94,13 +94,16 @@ bench: all
 # ---- install ------------------------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/finwave/lessons \
-	           $(DESTDIR)$(PREFIX)/share/man/man1
+	           $(DESTDIR)$(PREFIX)/share/man/man1 \
+	           $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 finwave $(DESTDIR)$(PREFIX)/bin/finwave
 	cp -R lessons/. $(DESTDIR)$(PREFIX)/share/finwave/lessons/
-	if [ -f assets/finwave.1 ]; then install -m 644 assets/finwave.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+	install -m 644 assets/finwave.1 $(DESTDIR)$(PREFIX)/share/man/man1/finwave.1
+	install -m 644 assets/finwave.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/finwave
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/finwave $(DESTDIR)$(PREFIX)/share/man/man1/finwave.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/finwave $(DESTDIR)$(PREFIX)/share/man/man1/finwave.1 \
+	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/finwave
 	rm -rf $(DESTDIR)$(PREFIX)/share/finwave
 
 clean:
