@@ -251,8 +251,17 @@ enum fw_run runner_poll(struct runner *r)
 				if (k == RUNNER_W_PROC)
 					return FW_RUN_WAIT_PROC;
 				if (k == RUNNER_W_STATE || k == RUNNER_W_IDLE) {
-					if (world_idle(r->w) && k == RUNNER_W_STATE)
+					/* Nothing is pending: give the driver one chance before failing,
+					 * since a real runtime may still see an outside event (`kill -9
+					 * PID` from another terminal); the pure driver just polls again. */
+					if (world_idle(r->w) && k == RUNNER_W_STATE) {
+						if (!r->wait.idle_offered) {
+							r->wait.idle_offered = true;
+							return FW_RUN_WAIT;
+						}
 						return wait_fail(r, "nothing is pending any more");
+					}
+					r->wait.idle_offered = false;
 					if (world_now(r->w) >= r->wait.deadline)
 						return wait_fail(r, "gave up after 24h");
 				}

@@ -58,6 +58,7 @@ struct runner_wait {
 	enum tcp_state state;
 	int pid;
 	int64_t deadline;
+	bool idle_offered;             /* STATE: the driver was told once that nothing is pending */
 };
 
 /* Segments a host sent since the last `mark`, by enum cmd_seg_spec. */

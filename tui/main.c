@@ -39,6 +39,7 @@ struct opts {
 	bool no_color;
 	double speed;
 	uint64_t seed;
+	bool wire_memory;              /* --wire memory: the pure driver, no sockets, no children */
 };
 
 static void usage(FILE *out)
@@ -55,6 +56,8 @@ static void usage(FILE *out)
 	      "  --trace text|jsonl   trace format for run (default text)\n"
 	      "  --pcap FILE          also write every segment to FILE (pcap, for Wireshark)\n"
 	      "  --seed N             the model's random seed (default 1)\n"
+	      "  --wire udp|memory    run: segments cross loopback as real datagrams between real\n"
+	      "                       processes (udp, the default) or stay in memory\n"
 	      "  --lang en|zh         language of the screen and lessons\n"
 	      "  --no-color           no colour (so does the NO_COLOR environment variable)\n"
 	      "  --speed X            clock speed on screen, 0.1 to 1000\n"
@@ -94,7 +97,8 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name, bo
 /* Parse argv into o.  Returns -1 to go on, or the exit status (0 after --help/--version). */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	static const char *const valued[] = { "--trace", "--pcap", "--lang", "--speed", "--seed" };
+	static const char *const valued[] = { "--trace", "--pcap", "--lang", "--speed", "--seed",
+					      "--wire" };
 	bool only_args = false;
 
 	for (int i = 1; i < argc; i++) {
@@ -162,6 +166,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (*end || end == v || errno || v[0] == '-')
 				return usage_error("--seed takes a number, not '%s'", v);
 			break;
+		case 5:
+			if (strcmp(v, "udp") != 0 && strcmp(v, "memory") != 0)
+				return usage_error("--wire takes udp or memory, not '%s'", v);
+			o->wire_memory = strcmp(v, "memory") == 0;
+			break;
 		}
 	}
 	return -1;
@@ -214,10 +223,11 @@ static char *read_file(const char *path, size_t *len)
  * in-memory wire and fake processes (runner.h runner_run).  The one place to switch to the
  * libuv runtime and the real wire.
  */
-static enum fw_run run_drive(struct fw_world *w, struct runner *r)
+static enum fw_run run_drive(struct fw_world *w, struct runner *r, const struct opts *o)
 {
-	(void)w;
-	return runner_run(r);
+	if (o->wire_memory)
+		return runner_run(r);
+	return rt_drive(w, r, NULL);
 }
 
 static int cmd_run(const struct opts *o)
@@ -270,7 +280,7 @@ static int cmd_run(const struct opts *o)
 		fprintf(stderr, "finwave: cannot start the runner: %s\n", strerror(ENOMEM));
 		goto out;
 	}
-	switch (run_drive(w, r)) {
+	switch (run_drive(w, r, o)) {
 	case FW_RUN_DONE:
 		status = 0;
 		break;
