@@ -25,6 +25,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 MODEL_SRC = $(filter-out engine/rt_%.c,$(wildcard engine/*.c))
 RT_SRC    = $(wildcard engine/rt_*.c)
 TUI_SRC   = $(wildcard tui/*.c)
+TUI_LIB   = $(filter-out tui/main.c,$(TUI_SRC))
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 TOOL_SRC  = $(wildcard tests/tools/*.c)
 
@@ -73,10 +74,10 @@ $(SO)/%.o: %.c $(O)/.deps-ok $(wildcard engine/*.h tui/*.h tests/unit/*.h)
 $(SO)/finwave: $(call obj,$(SO),$(MODEL_SRC) $(RT_SRC) $(TUI_SRC))
 	$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-# Unit tests link the pure model only (plus the runtime for its own tests).
-$(O)/unit_tests: $(call obj,$(O),$(UNIT_SRC) $(MODEL_SRC) $(RT_SRC))
+# Unit tests link everything but main(): the model, the runtime and the screen's pure parts.
+$(O)/unit_tests: $(call obj,$(O),$(UNIT_SRC) $(MODEL_SRC) $(RT_SRC) $(TUI_LIB))
 	$(CC) -o $@ $^ $(PKG_LIBS) -lm
-$(SO)/unit_tests: $(call obj,$(SO),$(UNIT_SRC) $(MODEL_SRC) $(RT_SRC))
+$(SO)/unit_tests: $(call obj,$(SO),$(UNIT_SRC) $(MODEL_SRC) $(RT_SRC) $(TUI_LIB))
 	$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 san: $(SO)/finwave $(SO)/unit_tests

@@ -290,6 +290,7 @@ void tcp_rtt_sample(struct tcb *t, int64_t m);
 int64_t tcp_rto_from_rtt(const struct tcb *t);
 void tcp_keepalive_arm(struct tcb *t);
 int64_t tcp_model_timeout(int boundary, int64_t rto_base);
+int64_t tcp_wheel_due(int64_t now, int64_t due);
 
 /* bytes */
 int bytes_append(struct bytes *b, const void *p, size_t n);

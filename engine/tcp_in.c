@@ -189,7 +189,7 @@ static bool orphan_fin_wait_2(struct tcb *t, const struct fw_seg *s)
 		/* TCP_LINGER2 < 0 wants no FIN_WAIT_2 at all; new data cannot be read any more.
 		 * Either way: reset (the caller of tcp_rcv_state_process sends the RST). */
 		int id = t->id;
-		host_count(h, linger ? C_ABORT_ON_LINGER : C_ABORT_ON_DATA, true, id);
+		host_count(h, C_ABORT_ON_DATA, true, id);   /* Linux counts both as AbortOnData */
 		tcp_done(t, linger ? "TCP_LINGER2 < 0" : "data after close()");
 		tcp_send_rst_reply(h, s, id);
 		return true;

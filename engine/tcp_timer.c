@@ -24,11 +24,33 @@ static void timer_event(struct host *h, int conn, enum fw_timer k, enum fw_timer
 	world_emit_ev(h->w, &ev);
 }
 
+/*
+ * When a timer armed at `now` for `due` really fires.  Linux's timer wheel
+ * (kernel/time/timer.c, calc_wheel_index) never fires early: the expiry, in jiffies (HZ=250:
+ * 4 ms), is rounded up to the granularity of the wheel level its delay falls in: 4 ms below
+ * 252 ms, 32 ms below 2 s, 256 ms below 16 s, 2.048 s below 129 s, 16.4 s below 17 min,
+ * 131 s beyond.  So a 60 s TIME_WAIT ends 60 to 62 s after it began, as the kernel check
+ * measures, and a 204 ms RTO fires after 208 ms (FACTS.md item 2: resends at +0.207 s and
+ * +0.415 s).  Virtual jiffies start at 0, so this stays deterministic.
+ */
+int64_t tcp_wheel_due(int64_t now, int64_t due)
+{
+	int64_t clk = now / TCP_JIFFY_US;
+	int64_t expires = clk + (due - now + TCP_JIFFY_US - 1) / TCP_JIFFY_US;
+	int64_t delta = expires - clk;
+	int lvl = 0;
+	while (lvl < 8 && delta >= (63LL << (3 * lvl)))
+		lvl++;
+	int shift = 3 * lvl;
+	return (((expires >> shift) + 1) << shift) * TCP_JIFFY_US;
+}
+
 void tcp_timer_set(struct tcb *t, enum fw_timer k, int64_t due)
 {
 	struct fw_world *w = t->h->w;
 	if (!t->h->up)
 		return;
+	due = tcp_wheel_due(world_now(w), due);
 	heap_put(world_queue(w), &t->timers[k].node, due, world_seq(w));
 	timer_event(t->h, t->id, k, FW_TA_SET, due);
 }
@@ -292,6 +314,7 @@ void tcp_timer_fire(struct tcb *t, enum fw_timer k)
 void tw_timer_set(struct tw *tw, int64_t due)
 {
 	struct fw_world *w = tw->h->w;
+	due = tcp_wheel_due(world_now(w), due);
 	heap_put(world_queue(w), &tw->timer.node, due, world_seq(w));
 	timer_event(tw->h, tw->id, tw->substate == TCP_TIME_WAIT ? FW_T_TIME_WAIT : FW_T_FIN_WAIT_2,
 		    FW_TA_SET, due);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "rt.h"
+#include "rt_kernel.h"
 #include "pcap_writer.h"
 #include "runner.h"
 #include "script.h"
@@ -39,7 +40,8 @@ struct opts {
 	bool no_color;
 	double speed;
 	uint64_t seed;
-	bool wire_memory;              /* --wire memory: the pure driver, no sockets, no children */
+	bool wire_memory;
+	bool compare;                  /* run --compare: the model and the kernel side by side */              /* --wire memory: the pure driver, no sockets, no children */
 };
 
 static void usage(FILE *out)
@@ -50,7 +52,9 @@ static void usage(FILE *out)
 	      "  finwave play [FILE]             free play, optionally starting from a script\n"
 	      "  finwave run FILE [--trace text|jsonl] [--pcap FILE]\n"
 	      "                                  headless: run a script, print the trace\n"
-	      "  finwave kernel FILE             run the script on the real Linux kernel\n"
+	      "  finwave run --compare FILE      run it on the model and on Linux, side by side\n"
+	      "  finwave kernel FILE [--trace text|jsonl] [--pcap FILE]\n"
+	      "                                  run the script on the real Linux kernel\n"
 	      "\n"
 	      "options:\n"
 	      "  --trace text|jsonl   trace format for run (default text)\n"
@@ -63,7 +67,8 @@ static void usage(FILE *out)
 	      "  --speed X            clock speed on screen, 0.1 to 1000\n"
 	      "  --help, --version\n"
 	      "\n"
-	      "exit status: 0 ok, 1 an expectation failed, 2 usage, syntax or system error\n",
+	      "exit status: 0 ok, 1 an expectation failed (or, with --compare, a difference),\n"
+	      "             2 usage, syntax or system error, 3 the kernel check skipped steps\n",
 	      out);
 }
 
@@ -123,6 +128,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		if (strcmp(a, "--version") == 0) {
 			printf("finwave %s\n", FW_VERSION);
 			return 0;
+		}
+		if (strcmp(a, "--compare") == 0) {
+			o->compare = true;
+			continue;
 		}
 		if (strcmp(a, "--no-color") == 0) {
 			o->no_color = true;
@@ -328,8 +337,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(o.sub, "kernel") == 0) {
-		fprintf(stderr, "finwave: 'finwave kernel' is not yet available in this build\n");
-		return 2;
+		if (!o.file)
+			return usage_error("%s needs a script file: finwave kernel FILE", "kernel");
+		return kernel_run_file(o.file, (enum fw_trace_fmt)o.trace_fmt, stdout, o.pcap);
+	}
+	if (strcmp(o.sub, "run") == 0 && o.compare) {
+		if (!o.file)
+			return usage_error("%s needs a script file: finwave run --compare FILE", "run");
+		return kernel_compare_file(o.file, stdout);
 	}
 	if (strcmp(o.sub, "run") == 0)
 		return cmd_run(&o);

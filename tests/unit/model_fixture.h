@@ -40,6 +40,18 @@ int fix_sends(struct fix *f, int host, uint8_t flags, int from_idx);
 /* Index of the first event at or after from_idx of kind ev from host (with flags if seg), -1. */
 int fix_find(struct fix *f, int from_idx, enum fw_ev ev, int host, uint8_t flags);
 int fix_find_state(struct fix *f, int from_idx, int host, enum tcp_state to);
+/* Linux's timer wheel never fires early and at most one slot late (tcp_timer.c,
+ * tcp_wheel_due): a d-second timer fires within [d, d + slot]. */
+#define CHECK_TIMER(elapsed, d, slot)                                                   \
+	do {                                                                            \
+		CHECK_INT((elapsed), >=, (d));                                          \
+		CHECK_INT((elapsed), <=, (d) + (slot));                                 \
+	} while (0)
+#define SLOT_4MS   FW_MS(4)          /* delays under 252 ms */
+#define SLOT_32MS  FW_MS(32)         /* under 2 s */
+#define SLOT_256MS FW_MS(256)        /* under 16 s */
+#define SLOT_2S    FW_MS(2048)       /* under 129 s: TIME_WAIT, FIN_WAIT_2 */
+
 /* Time (us) of event i. */
 static inline int64_t fix_t(struct fix *f, int i) { return f->r[i].ev.t; }
 

@@ -107,7 +107,7 @@ TEST(runner_wait_until_stops_at_the_moment_the_state_is_reached)
 {
 	struct fixture f;
 	setup(&f, "set latency 1ms\nserver listen\nclient connect\nclient close\nwait 100ms\n"
-		  "server close\nwait until client CLOSED\nexpect time > 60s\nexpect time < 61s\n");
+		  "server close\nwait until client CLOSED\nexpect time > 60s\nexpect time < 62.2s\n");
 	CHECK_EQ(runner_run(f.r), FW_RUN_DONE);
 	CHECK_EQ(world_host_state(f.w, FW_CLIENT), TCP_CLOSED);
 	teardown(&f);

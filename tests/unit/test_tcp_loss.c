@@ -45,8 +45,10 @@ TEST(fin_wait_1_lost_fin_tlp_then_rto_doubles_from_about_200ms)
 	for (int i = 2; i < n; i++) {
 		int64_t gap = t[i] - t[i - 1], prev = i > 2 ? t[i - 1] - t[i - 2] : t[1];
 		CHECK_INT(gap, >=, prev);          /* never shrinks */
-		if (i > 2)
-			CHECK_EQ(gap, 2 * prev);   /* and doubles after the TLP */
+		if (i > 2) {                       /* and doubles after the TLP (give or take */
+			CHECK_INT(gap * 10, >=, prev * 18);   /* the timer wheel's rounding) */
+			CHECK_INT(gap * 10, <=, prev * 22);
+		}
 	}
 	fix_free(&f);
 }
@@ -177,7 +179,7 @@ TEST(time_wait_retransmitted_fin_reacks_and_restarts_timer)
 		last_fin = i;
 	CHECK(last_fin > fins);
 	CHECK(fix_until(&f, C, TCP_CLOSED));
-	CHECK_EQ(world_now(f.w) - fix_t(&f, last_fin), FW_SEC(60));
+	CHECK_TIMER(world_now(f.w) - fix_t(&f, last_fin), FW_SEC(60), SLOT_2S);
 	fix_free(&f);
 }
 
