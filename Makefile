@@ -14,7 +14,8 @@ DEB_PKGS = build-essential pkg-config libncurses-dev libuv1-dev libreadline-dev 
            tmux tshark python3 iproute2 nftables
 VERSION  = 0.1.0
 
-CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DFW_VERSION='"$(VERSION)"' -Iengine -Itui
+CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DFW_VERSION='"$(VERSION)"' -Iengine -Itui \
+              -DFW_LESSONS_DIR='"$(PREFIX)/share/finwave/lessons"'
 OPT        ?= -O2 -g
 SANFLAGS    = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 

@@ -8,9 +8,16 @@
  * end of the line afterwards.  Exec functions run a parsed command against the runner's
  * world: application calls, faults, knobs, waits and expectations.  A failing application
  * call is not an error of the script: the CALL event shows it, and only `expect` decides.
+ *
+ * The lesson commands (lesson, step "title", ask, choice, answer, explain) do nothing when
+ * run: they are data for the lesson player (lesson.h), and headless a question counts as
+ * answered.  What spans lines (a question's block) is checked by cmd_check_structure() at
+ * the end of this file, which `lesson`, the first command of every lesson, also runs over
+ * its file's commands, so that a broken question stops a run before anything happens.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +143,11 @@ static int signal_parse(const char *s, int len, bool dash)
 	char *end;
 	long v = strtol(buf, &end, 10);
 	if (*end || end == buf || v < 1 || v > 64)
+		return -1;
+	/* only signals whose default action ends the process: a stopped or ignoring process
+	 * would never close its sockets */
+	if (v == SIGSTOP || v == SIGTSTP || v == SIGTTIN || v == SIGTTOU || v == SIGCONT ||
+	    v == SIGCHLD || v == SIGWINCH || v == SIGURG)
 		return -1;
 	return (int)v;
 }
@@ -605,6 +617,90 @@ static bool parse_say(struct cmd_parser *p, struct cmd *c)
 	return script_string(p, &c->str, &c->len);
 }
 
+/* A string that says something: a title, a question, a choice, an explanation. */
+static bool parse_text(struct cmd_parser *p, struct cmd *c)
+{
+	if (!script_string(p, &c->str, &c->len))
+		return false;
+	if (c->len == 0) {
+		p->pos--;
+		return script_value_error(p, "a non-empty \"string\"");
+	}
+	return true;
+}
+
+/* step: alone, the clock command; with a title, the start of a lesson step. */
+static bool parse_step(struct cmd_parser *p, struct cmd *c)
+{
+	if (p->pos < p->ntok && p->tok[p->pos].kind == SCRIPT_STRING) {
+		if (!parse_text(p, c))
+			return false;
+		c->form = CMD_F_STEP_TITLE;
+		return true;
+	}
+	script_expected(p, "a \"title\"", NULL, 0);
+	return true;
+}
+
+static bool parse_answer(struct cmd_parser *p, struct cmd *c)
+{
+	int64_t v;
+	if (p->pos < p->ntok)
+		c->argcol = p->tok[p->pos].col;
+	if (!script_int(p, 1, CMD_MAX_CHOICES, "the number of the right choice", &v))
+		return false;
+	c->n = v;
+	return true;
+}
+
+/* crowd N [PORT] [closer HOST] [leak] [every D] [request N] [response N], options in any
+ * order, each at most once. */
+static bool parse_crowd(struct cmd_parser *p, struct cmd *c)
+{
+	struct fw_crowd *k = &c->crowd;
+	bool closer = false, leak = false, every = false, req = false, resp = false;
+	int64_t v;
+
+	if (!script_int(p, 1, CMD_CROWD_MAX, "a number of connections", &v))
+		return false;
+	k->n = (int)v;
+	k->port = 80;
+	k->closer = FW_CLIENT;
+	if (script_int(p, 1, 65535, "a port number", &v))
+		k->port = (uint16_t)v;
+	c->port = k->port;
+	for (;;) {
+		if (!closer && script_word(p, "closer")) {
+			if (!script_host(p, &k->closer))
+				return false;
+			closer = true;
+		} else if (!leak && script_word(p, "leak")) {
+			k->leak = true;
+			leak = true;
+		} else if (!every && script_word(p, "every")) {
+			if (!script_duration(p, &k->interval))
+				return false;
+			if (k->interval <= 0) {
+				p->pos--;
+				return script_value_error(p, "an interval longer than 0s");
+			}
+			every = true;
+		} else if (!req && script_word(p, "request")) {
+			if (!script_int(p, 1, SEND_MAX, "a byte count", &v))
+				return false;
+			k->request = (int)v;
+			req = true;
+		} else if (!resp && script_word(p, "response")) {
+			if (!script_int(p, 1, SEND_MAX, "a byte count", &v))
+				return false;
+			k->response = (int)v;
+			resp = true;
+		} else {
+			return true;
+		}
+	}
+}
+
 static bool parse_speed(struct cmd_parser *p, struct cmd *c)
 {
 	const struct script_tok *t = script_peek_word(p);
@@ -905,8 +1001,49 @@ static int exec_resume(struct runner *r, const struct cmd *c)
 
 static int exec_step(struct runner *r, const struct cmd *c)
 {
+	if (c->form == CMD_F_PLAIN)
+		r->step_requests++;
+	return FW_RUN_DONE;
+}
+
+/* The crowd starts now and goes on as virtual time passes (`wait` lets it run). */
+static int exec_crowd(struct runner *r, const struct cmd *c)
+{
+	int rc = world_crowd(r->w, FW_CLIENT, &c->crowd);
+	if (rc < 0) {
+		snprintf(r->msg, sizeof r->msg, "%s:%d: %s: the model refused the crowd (%s)", c->file,
+			 c->line, c->text, fw_errno_name(-rc));
+		return FW_RUN_ERROR;
+	}
+	return FW_RUN_DONE;
+}
+
+/* `lesson` opens a lesson: before anything runs, the structure of its file's commands (as
+ * queued: the whole file when a file is run) must hold, `lesson` first among them and every
+ * question complete.  The player checks the same when it loads the file. */
+static int exec_lesson(struct runner *r, const struct cmd *c)
+{
+	int from = r->last, to = r->last;
+	while (from > 0 && r->cmds[from - 1]->file == c->file)
+		from--;
+	while (to < r->ncmds && r->cmds[to]->file == c->file)
+		to++;
+	int rc = cmd_check_structure(r->cmds + from, to - from, r->msg, sizeof r->msg);
+	if (rc < 0) {
+		/* one line, without the newline: runner_message() is a single message */
+		char *nl = strchr(r->msg, '\n');
+		if (nl)
+			*nl = '\0';
+		return FW_RUN_ERROR;
+	}
+	return FW_RUN_DONE;
+}
+
+/* Headless, a question counts as answered; the lesson player asks it on screen. */
+static int exec_lesson_data(struct runner *r, const struct cmd *c)
+{
+	(void)r;
 	(void)c;
-	r->step_requests++;
 	return FW_RUN_DONE;
 }
 
@@ -937,6 +1074,13 @@ static const char *const h_expect[] = { "server CLOSE_WAIT", "client error ECONN
 					"time >= 60s", "client sent FIN 2", NULL };
 static const char *const h_say[] = { "\"Watch the FIN.\"", NULL };
 static const char *const h_speed[] = { "0.5", "10", NULL };
+static const char *const h_crowd[] = { "1000", "1000 80 closer server", "100 leak",
+				       "30000 every 100us", NULL };
+static const char *const h_title[] = { "\"The four-way close\"", NULL };
+static const char *const h_ask[] = { "\"Which state comes next?\"", NULL };
+static const char *const h_choice[] = { "\"CLOSE_WAIT\"", NULL };
+static const char *const h_answer[] = { "1", "2", NULL };
+static const char *const h_explain[] = { "\"Because ...\"", NULL };
 
 static const struct cmd_def table[] = {
 	{ "listen", true, "[PORT]",
@@ -980,6 +1124,10 @@ static const struct cmd_def table[] = {
 	{ "loss", false, "PCT [seed N]", "lose PCT% of all segments at random (repeatably)",
 	  parse_loss, exec_fault, h_loss },
 	{ "heal", false, "", "remove every fault", parse_none, exec_heal, NULL },
+	{ "crowd", false,
+	  "N [PORT] [closer client|server] [leak] [every D] [request N] [response N]",
+	  "the client opens N short connections, one every D (1ms); the screen counts them",
+	  parse_crowd, exec_crowd, h_crowd },
 	{ "set", false, "[HOST] KNOB VALUE",
 	  "change a sysctl or model knob (both hosts unless one is named)", parse_set, exec_set,
 	  h_set },
@@ -996,9 +1144,22 @@ static const struct cmd_def table[] = {
 	{ "say", false, "\"text\"", "narration", parse_say, exec_say, h_say },
 	{ "pause", false, "", "stop the clock (on screen)", parse_none, exec_pause, NULL },
 	{ "resume", false, "", "start the clock again", parse_none, exec_resume, NULL },
-	{ "step", false, "", "advance to the next event (on screen)", parse_none, exec_step, NULL },
+	{ "step", false, "[\"title\"]",
+	  "alone: advance to the next event (on screen); with a title: start a lesson step",
+	  parse_step, exec_step, h_title },
 	{ "speed", false, "X", "clock speed from 0.1 to 1000 times real time", parse_speed,
 	  exec_speed, h_speed },
+	{ "lesson", false, "\"title\"", "the lesson's title: the first line of a lesson file",
+	  parse_text, exec_lesson, h_title },
+	{ "ask", false, "\"question\"",
+	  "a question; then 2-9 choice lines, answer N and explain (headless: counts as answered)",
+	  parse_text, exec_lesson_data, h_ask },
+	{ "choice", false, "\"text\"", "one possible answer to the question above",
+	  parse_text, exec_lesson_data, h_choice },
+	{ "answer", false, "N", "which choice is right (1 = the first)", parse_answer,
+	  exec_lesson_data, h_answer },
+	{ "explain", false, "\"text\"", "why (shown after the answer; several lines allowed)",
+	  parse_text, exec_lesson_data, h_explain },
 };
 
 const struct cmd_def *cmd_table(int *n)
@@ -1153,4 +1314,139 @@ bool cmd_seg_matches(uint8_t flag, bool data, uint8_t seg_flags, unsigned seg_le
 	if (flag)
 		return (seg_flags & flag) != 0;
 	return true;
+}
+
+bool cmd_is(const struct cmd *c, const char *name)
+{
+	return c && c->def && !c->def->host_first && strcmp(c->def->name, name) == 0;
+}
+
+/* ---- what spans lines: lessons and questions ---------------------------------------------- */
+
+#define STRUCT_MAX_ERRORS 20
+
+struct errs {
+	char *buf;
+	size_t cap, used;
+	int n;
+};
+
+static void errs_add(struct errs *e, const struct cmd *at, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void errs_add(struct errs *e, const struct cmd *at, int col, const char *fmt, ...)
+{
+	va_list ap;
+	if (e->n++ >= STRUCT_MAX_ERRORS || !e->buf || e->used + 1 >= e->cap)
+		return;
+	int k = snprintf(e->buf + e->used, e->cap - e->used, "%s:%d:%d: error: ",
+			 at->file ? at->file : "<script>", at->line, col);
+	if (k > 0)
+		e->used += (size_t)k < e->cap - e->used ? (size_t)k : e->cap - e->used - 1;
+	va_start(ap, fmt);
+	k = vsnprintf(e->buf + e->used, e->cap - e->used, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		e->used += (size_t)k < e->cap - e->used ? (size_t)k : e->cap - e->used - 1;
+	if (e->used + 1 < e->cap) {
+		e->buf[e->used++] = '\n';
+		e->buf[e->used] = '\0';
+	}
+}
+
+/* The command as the message shows it: its words, cut after about 40 bytes (never inside
+ * a UTF-8 character). */
+static const char *shown(const struct cmd *c, char *buf, size_t cap)
+{
+	const char *t = c->text ? c->text : c->def->name;
+	int n = (int)strlen(t);
+	if (n <= 40 || cap < 48) {
+		snprintf(buf, cap, "%s", t);
+		return buf;
+	}
+	n = 40;
+	while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+		n--;
+	snprintf(buf, cap, "%.*s...", n, t);
+	return buf;
+}
+
+/* What may follow in a question's block after nch choices, and why (or ""). */
+static const char *block_wants(int nch, const char **why)
+{
+	*why = "";
+	if (nch < 2) {
+		*why = " (a question needs at least 2 choices)";
+		return "choice \"text\"";
+	}
+	if (nch < CMD_MAX_CHOICES)
+		return "one of: choice \"text\", answer N";
+	*why = " (a question has at most 9 choices)";
+	return "answer N";
+}
+
+/*
+ * The block of the question at cmds[i]: choices, the answer, explanations.  Problems go to e.
+ * Returns the index of the last command that belongs to the block (the block's own lines,
+ * even a broken block's, are not reported again as strays).
+ */
+static int check_question(const struct cmd *const *cmds, int n, int i, struct errs *e)
+{
+	const struct cmd *ask = cmds[i];
+	char b[64];
+	int j = i + 1, nch = 0;
+
+	while (j < n && cmd_is(cmds[j], "choice") && nch < CMD_MAX_CHOICES) {
+		nch++;
+		j++;
+	}
+	if (j >= n || !cmd_is(cmds[j], "answer") || nch < 2) {
+		const char *why, *want = block_wants(nch, &why);
+		if (j >= n)
+			errs_add(e, ask, ask->col, "found end of file, expected %s for this question%s",
+				 want, why);
+		else
+			errs_add(e, cmds[j], cmds[j]->col, "found '%s', expected %s for the question "
+				 "at line %d%s", shown(cmds[j], b, sizeof b), want, ask->line, why);
+		while (j < n && (cmd_is(cmds[j], "choice") || cmd_is(cmds[j], "answer") ||
+				 cmd_is(cmds[j], "explain")))
+			j++;
+		return j - 1;
+	}
+	if (cmds[j]->n > nch)
+		errs_add(e, cmds[j], cmds[j]->argcol ? cmds[j]->argcol : cmds[j]->col,
+			 "found '%lld', expected the number of the right choice in 1..%d",
+			 (long long)cmds[j]->n, nch);
+	j++;
+	if (j >= n || !cmd_is(cmds[j], "explain")) {
+		if (j >= n)
+			errs_add(e, ask, ask->col, "found end of file, expected explain \"why\" for "
+				 "this question (every answer is explained)");
+		else
+			errs_add(e, cmds[j], cmds[j]->col, "found '%s', expected explain \"why\" for the "
+				 "question at line %d (every answer is explained)",
+				 shown(cmds[j], b, sizeof b), ask->line);
+	}
+	while (j < n && cmd_is(cmds[j], "explain"))
+		j++;
+	return j - 1;
+}
+
+int cmd_check_structure(const struct cmd *const *cmds, int n, char *err, size_t errlen)
+{
+	struct errs e = { .buf = err, .cap = errlen };
+	if (err && errlen)
+		err[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		const struct cmd *c = cmds[i];
+		if (cmd_is(c, "lesson") && i > 0)
+			errs_add(&e, c, c->col, "found 'lesson' after other commands, expected it only "
+				 "once, as the first command of the file");
+		if (cmd_is(c, "choice") || cmd_is(c, "answer") || cmd_is(c, "explain"))
+			errs_add(&e, c, c->col, "found '%s' outside a question, expected ask "
+				 "\"question\" before it", c->def->name);
+		if (cmd_is(c, "ask"))
+			i = check_question(cmds, n, i, &e);
+	}
+	return e.n ? -EINVAL : 0;
 }

@@ -10,6 +10,19 @@
  * Commands written with a host first (`server listen 8080`) have host_first set; the parser
  * reads the host, then the command name.  A parsed command is a struct cmd: the definition
  * it matched, where it was written, and its arguments in the members the definition uses.
+ *
+ * Lessons are scripts too.  `lesson "title"` opens one, `step "title"` starts each step,
+ * `say` narrates, and a question is a block of lines:
+ *
+ *   ask "The server has just received the FIN.  Which state is it in now?"
+ *   choice "FIN_WAIT_2"
+ *   choice "CLOSE_WAIT"
+ *   answer 2
+ *   explain "A FIN received in ESTABLISHED moves to CLOSE_WAIT."
+ *
+ * Run headless these do nothing (a question counts as answered); a line at a time they
+ * parse like any command, and cmd_check_structure() checks what spans lines: the block of
+ * every question, and `lesson` coming first.
  */
 #ifndef FW_CMD_H
 #define FW_CMD_H
@@ -53,7 +66,14 @@ enum cmd_form {
 	/* expect */
 	CMD_F_EXP_STATE, CMD_F_EXP_ERROR, CMD_F_EXP_COUNT, CMD_F_EXP_COUNTER, CMD_F_EXP_RECV,
 	CMD_F_EXP_PID, CMD_F_EXP_UP, CMD_F_EXP_SENT, CMD_F_EXP_TIME,
+	/* step: the clock command (CMD_F_PLAIN) or a lesson step with a title */
+	CMD_F_STEP_TITLE,
 };
+
+/* A question offers 2..CMD_MAX_CHOICES choices (answered with the keys 1..9). */
+#define CMD_MAX_CHOICES 9
+/* Connections one `crowd` may open. */
+#define CMD_CROWD_MAX   100000
 
 /* What `expect HOST sent SPEC` counts (segments the host sent since the last `mark`). */
 enum cmd_seg_spec {
@@ -68,13 +88,14 @@ struct cmd {
 	const struct cmd_def *def;
 	const char *file;              /* borrowed from the script */
 	int line, col;                 /* where the command starts (1-based) */
+	int argcol;                    /* answer: column of its number (for structure errors) */
 	char *text;                    /* the command's words joined by single spaces */
 	enum cmd_form form;
 	int host;                      /* the host argument, -1 when none */
 	int port;                      /* listen, connect */
 	int how;                       /* shutdown: FW_SHUT_*; kill: signal number */
 	bool on;                       /* keepalive on/off; expect up/down; pid alive/none */
-	int64_t n;                     /* send count; expected number; loss percentage; seed */
+	int64_t n;                     /* send count; expected number; seed; answer (1-based) */
 	int64_t dur;                   /* wait, expect time, delay: microseconds */
 	int idle_s, intvl_s, cnt;      /* keepalive on: 0 = the sysctl */
 	int seconds;                   /* linger2 */
@@ -82,12 +103,14 @@ struct cmd {
 	enum cmd_op op;                /* expect: comparison */
 	int spec;                      /* expect sent: enum cmd_seg_spec */
 	int err;                       /* expect error: positive errno, 0 = none */
-	char *str;                     /* send "text", say, expect recv, counter name */
+	char *str;                     /* send "text", say, expect recv, counter name; the text
+					* of lesson, step, ask, choice, explain */
 	size_t len;                    /* length of str (it may hold any bytes but NUL) */
 	const struct fw_knob *knob;    /* set */
 	int64_t value;                 /* set: value in the knob's unit */
 	struct fw_fault fault;         /* drop, delay, duplicate, reorder, loss */
 	double speed;                  /* speed */
+	struct fw_crowd crowd;         /* crowd (opened by the client) */
 };
 
 /* The table, in the order help lists it. */
@@ -104,6 +127,18 @@ bool cmd_parse(struct cmd_parser *p, struct cmd *c);
 
 /* "HOST listen [PORT]" into buf; returns buf. */
 const char *cmd_usage(const struct cmd_def *d, char *buf, size_t cap);
+
+/*
+ * Check what spans lines in the commands cmds[0..n) of one file: `lesson` is the first
+ * command and comes once; every `ask` is followed by 2..CMD_MAX_CHOICES `choice` lines,
+ * one `answer` in range and at least one `explain`; `choice`, `answer` and `explain` appear
+ * nowhere else.  Returns 0, or -EINVAL with err holding one "FILE:LINE:COL: error: ..." line
+ * per problem (at most 20, each ending in '\n').
+ */
+int cmd_check_structure(const struct cmd *const *cmds, int n, char *err, size_t errlen);
+
+/* True if c is the command `name` (a command that is not written host first). */
+bool cmd_is(const struct cmd *c, const char *name);
 
 /* Free what a parsed command owns (text, str) and reset it. */
 void cmd_release(struct cmd *c);

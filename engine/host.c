@@ -149,6 +149,7 @@ void host_set_cur(struct host *h, struct tcb *t)
 	h->cur = t ? t->id : 0;
 	h->cur_tcb = t;
 	h->cur_tw = NULL;
+	h->failed_err = 0;
 }
 
 /*
@@ -347,8 +348,8 @@ int world_host_conn(const struct fw_world *w, int host)
 
 int world_host_error(const struct fw_world *w, int host)
 {
-	struct tcb *t = host_cur_tcb(world_host((struct fw_world *)w, host));
-	return t ? t->last_err : 0;
+	struct host *h = world_host((struct fw_world *)w, host);
+	return h->cur_tcb ? h->cur_tcb->last_err : h->failed_err;
 }
 
 int world_count(const struct fw_world *w, int host, enum tcp_state state)

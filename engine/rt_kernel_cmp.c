@@ -29,11 +29,12 @@
  *                                 through every doubling; and the wheel may fire a timer
  *                                 late by its slot (below)
  *               keepalive gaps,   timers too: the same rule as these
- *               TIME_WAIT,        when a timer ends them (no segment came in just before): the model's length, the kernel's
- *               FIN_WAIT_2        up to one timer-wheel slot longer (never shorter): the
- *                                 wheel rounds a timer's expiry up to its level's
- *                                 granularity, 2.048 s for a 60 s timer, 256 ms for 3-16 s
- *                                 (wheel_slack); a TIME_WAIT or FIN_WAIT_2 that a segment
+ *               TIME_WAIT,        when a timer ends them (no segment came in just before):
+ *               FIN_WAIT_2        within one timer-wheel slot of each other: the wheel
+ *                                 rounds a timer's expiry up to its level's granularity
+ *                                 (2.048 s for a 60 s timer, 256 ms for 3-16 s: wheel_slack),
+ *                                 the model from virtual jiffy 0 and the kernel from its
+ *                                 own jiffies, so either may be the later; a TIME_WAIT or FIN_WAIT_2 that a segment
  *                                 ended (the peer's FIN, an RST) is shown, not judged: its
  *                                 length is the peer's timing (a delayed ACK's adaptive
  *                                 ato, a script's wait), not a timer's
@@ -496,16 +497,17 @@ static bool timing_agrees(const struct timing *tm, int64_t k, int64_t rtt_excess
 		 * kernel's longer RTT: twice in a tail-loss probe's or the first RTO's timeout
 		 * (2 srtt + 200 ms), once in the base RTO, doubled with each back-off after */
 		int64_t rtt = tm->n <= 1 ? 2 * rtt_excess : rtt_excess << (tm->n - 2 < 20 ? tm->n - 2 : 20);
-		int64_t lo = m - m / 50 - 5000, hi = m + m / 25 + 5000 + wheel_slack(m) + rtt;
+		int64_t lo = m - m / 50 - 5000 - wheel_slack(m), hi = m + m / 25 + 5000 + wheel_slack(m) + rtt;
 		snprintf(rule, cap, "-%lld..+%lld ms", (long long)((m - lo) / 1000),
 			 (long long)((hi - m) / 1000));
 		return k >= lo && k <= hi;
 	}
 	if (tm->timeout) {
-		/* the wheel rounds up, a sample is up to 2 ms late, a jiffy either way */
-		int64_t slack = wheel_slack(m);
-		snprintf(rule, cap, "+0..%lld ms: timer wheel", (long long)(slack / 1000) + 6);
-		return k >= m - 6000 && k <= m + slack + 6000;
+		/* both round up to the wheel's slot, each from its own jiffy phase, so either may
+		 * be the later by up to a slot; a sample is up to 2 ms late, a jiffy either way */
+		int64_t slack = wheel_slack(m) + 6000;
+		snprintf(rule, cap, "+-%lld ms: timer wheel", (long long)(slack / 1000));
+		return k >= m - slack && k <= m + slack;
 	}
 	snprintf(rule, cap, "shown only: the peer's segment ended it");
 	return true;

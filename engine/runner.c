@@ -135,8 +135,9 @@ static bool connect_done(const struct fw_world *w, int host)
 		return false;
 	if (s != TCP_ESTABLISHED)
 		return true;
-	enum tcp_state peer = world_host_state(w, 1 - host);
-	return peer != TCP_LISTEN && peer != TCP_SYN_RECV && peer != TCP_CLOSED;
+	/* done when the peer's application has accepted this very connection, so the next
+	 * command for the peer acts on it, not on an older one */
+	return world_host_conn(w, 1 - host) == world_host_conn(w, host);
 }
 
 bool runner_wait_met(const struct runner *r)

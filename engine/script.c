@@ -709,8 +709,12 @@ int script_parse(const char *file, const char *text, size_t len, struct script *
 			}
 			continue;
 		}
-		if (rc == 0 || nerr)
+		if (rc == 0)
 			continue;
+		if (nerr) {
+			cmd_release(&c);       /* an earlier line failed: nothing will run */
+			continue;
+		}
 		if (s->ncmds == cap) {
 			int ncap = cap ? cap * 2 : 32;
 			struct cmd *nc = realloc(s->cmds, (size_t)ncap * sizeof *nc);
@@ -727,6 +731,20 @@ int script_parse(const char *file, const char *text, size_t len, struct script *
 	if (nerr) {
 		script_free(s);
 		return -EINVAL;
+	}
+	/* What spans lines (a question's block, `lesson` first) is checked over the whole file. */
+	const struct cmd **v = s->ncmds ? malloc((size_t)s->ncmds * sizeof *v) : NULL;
+	if (s->ncmds && !v) {
+		script_free(s);
+		return -ENOMEM;
+	}
+	for (int k = 0; k < s->ncmds; k++)
+		v[k] = &s->cmds[k];
+	int rc = cmd_check_structure(v, s->ncmds, err, errlen);
+	free(v);
+	if (rc < 0) {
+		script_free(s);
+		return rc;
 	}
 	/* c.file pointed at s->file, which is stable: nothing to fix up. */
 	*out = s;

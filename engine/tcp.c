@@ -168,11 +168,9 @@ void tw_free(struct tw *tw, const char *why)
 		world_emit_ev(h->w, &ev);
 	}
 	host_unhash_tw(tw);
-	for (struct tw **p = &h->tws; *p; p = &(*p)->next)
-		if (*p == tw) {
-			*p = tw->next;
-			break;
-		}
+	*tw->pprev = tw->next;
+	if (tw->next)
+		tw->next->pprev = tw->pprev;
 	if (h->cur_tw == tw)
 		h->cur_tw = NULL;
 	h->ntw--;
@@ -218,6 +216,9 @@ void tcp_time_wait(struct tcb *t, enum tcp_state substate, int64_t tmo)
 	tw->timer.kind = Q_TW;
 	tw->timer.owner = tw;
 	tw->next = h->tws;
+	if (tw->next)
+		tw->next->pprev = &tw->next;
+	tw->pprev = &h->tws;
 	h->tws = tw;
 	h->ntw++;
 	host_hash_tw(tw);
@@ -447,6 +448,11 @@ int world_connect(struct fw_world *w, int host, uint16_t port)
 	struct host *h = world_host(w, host);
 	int rc = app_prepare(h);
 	struct tcb *t = rc < 0 ? NULL : tcp_connect(h, port, &rc);
+	if (!t) {
+		/* the application's connection attempt is now this failure */
+		host_set_cur(h, NULL);
+		h->failed_err = -rc;
+	}
 	if (!t)
 		return call_done(h, "connect", 0, rc,
 				 rc == -EADDRNOTAVAIL ? "no free ephemeral port for this destination" : NULL);

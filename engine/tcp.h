@@ -152,7 +152,7 @@ struct tw {
 	int64_t ts_recent_stamp;       /* when ts_recent was taken; 0 = no timestamps seen */
 	int64_t entered;
 	struct qitem timer;
-	struct tw *next;
+	struct tw *next, **pprev;      /* the host's list, unlinked in O(1) */
 	struct tw *hnext;
 };
 
@@ -174,6 +174,7 @@ struct host {
 	int cur;                       /* current connection id (connected or accepted) */
 	struct tcb *cur_tcb;           /* its full socket, if it has one */
 	struct tw *cur_tw;             /* its TIME_WAIT entry, if it has one */
+	int failed_err;                /* a connect() that failed before making a socket */
 	struct {                       /* the crowd this host is opening (app.c) */
 		struct fw_crowd c;
 		int started;
