@@ -50,3 +50,4 @@ done
 awk -v e="$(field "$eng" lives/s)" -v m="$(field "$mem" lives/s)" -v k="$(field "$ker" lives/s)" \
 	'BEGIN { printf "engine/kernel: %.2f (real wire), %.2f (in-memory wire)\n", e / k, m / k }'
 echo "$eng_all" | sed -n 's/^engine datagrams \([0-9]*\) resent \([0-9]*\).*/datagrams over loopback: \1 (resent \2)/p'
+echo; bash tests/bench/screen_bench.sh || echo "bench: screen_bench failed" >&2
