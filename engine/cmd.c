@@ -900,76 +900,102 @@ static void quote_bytes(char *buf, size_t cap, const void *data, size_t len)
 	buf[o] = '\0';
 }
 
-static int exec_expect(struct runner *r, const struct cmd *c)
+bool cmd_expect_holds(const struct cmd *c, const struct cmd_observe *o, char *found, size_t cap)
 {
-	struct fw_world *w = r->w;
-	char found[200];
 	bool ok = false;
 	int64_t v;
 
 	switch (c->form) {
 	case CMD_F_EXP_STATE: {
-		enum tcp_state s = world_host_state(w, c->host);
+		enum tcp_state s = o->state(o->ud, c->host);
 		ok = s == c->state;
-		snprintf(found, sizeof found, "%s", tcp_state_name(s));
+		snprintf(found, cap, "%s", tcp_state_name(s));
 		break;
 	}
 	case CMD_F_EXP_ERROR: {
-		int e = world_host_error(w, c->host);
+		int e = o->error(o->ud, c->host);
 		ok = e == c->err;
-		snprintf(found, sizeof found, "%s", e ? fw_errno_name(e) : "none");
+		snprintf(found, cap, "%s", e ? fw_errno_name(e) : "none");
 		break;
 	}
 	case CMD_F_EXP_COUNT:
-		v = world_count(w, c->host, c->state);
+		v = o->count(o->ud, c->host, c->state);
 		ok = cmd_op_holds(c->op, v, c->n);
-		snprintf(found, sizeof found, "%lld", (long long)v);
+		snprintf(found, cap, "%lld", (long long)v);
 		break;
 	case CMD_F_EXP_COUNTER:
-		v = world_counter(w, c->host, c->str);
+		v = o->counter(o->ud, c->host, c->str);
 		ok = v >= 0 && cmd_op_holds(c->op, v, c->n);
 		if (v < 0)
-			snprintf(found, sizeof found, "no counter of that name");
+			snprintf(found, cap, "no counter of that name");
 		else
-			snprintf(found, sizeof found, "%lld", (long long)v);
+			snprintf(found, cap, "%lld", (long long)v);
 		break;
 	case CMD_F_EXP_RECV: {
-		size_t n = r->recv_len[c->host];
-		ok = n == c->len && memcmp(r->recv[c->host], c->str, n) == 0;
-		quote_bytes(found, sizeof found, r->recv[c->host], n);
+		size_t n;
+		const uint8_t *d = o->recv(o->ud, c->host, &n);
+		ok = n == c->len && memcmp(d, c->str, n) == 0;
+		quote_bytes(found, cap, d, n);
 		break;
 	}
 	case CMD_F_EXP_PID: {
-		int pid = world_proc_pid(w, c->host);
+		int pid = o->pid(o->ud, c->host);
 		ok = (pid > 0) == c->on;
 		if (pid > 0)
-			snprintf(found, sizeof found, "pid %d", pid);
+			snprintf(found, cap, "pid %d", pid);
 		else
-			snprintf(found, sizeof found, "none");
+			snprintf(found, cap, "none");
 		break;
 	}
 	case CMD_F_EXP_UP: {
-		bool up = world_host_up(w, c->host);
+		bool up = o->up(o->ud, c->host);
 		ok = up == c->on;
-		snprintf(found, sizeof found, "%s", up ? "up" : "down");
+		snprintf(found, cap, "%s", up ? "up" : "down");
 		break;
 	}
 	case CMD_F_EXP_SENT:
-		v = r->sent[c->host].seg[c->spec];
+		v = o->sent(o->ud, c->host, c->spec);
 		ok = cmd_op_holds(c->op, v, c->n);
-		snprintf(found, sizeof found, "%lld", (long long)v);
+		snprintf(found, cap, "%lld", (long long)v);
 		break;
 	case CMD_F_EXP_TIME: {
 		char d[32];
-		v = world_now(w);
+		v = o->now(o->ud);
 		ok = cmd_op_holds(c->op, v, c->dur);
-		snprintf(found, sizeof found, "%s", cmd_duration_str(v, d, sizeof d));
+		snprintf(found, cap, "%s", cmd_duration_str(v, d, sizeof d));
 		break;
 	}
 	default:
+		snprintf(found, cap, "nothing to check");
 		break;
 	}
-	return ok ? runner_expect_ok(r, c) : runner_expect_fail(r, c, found);
+	return ok;
+}
+
+/* The model's side of an expectation: the runner's world. */
+static enum tcp_state obs_state(void *ud, int host) { return world_host_state(((struct runner *)ud)->w, host); }
+static int obs_error(void *ud, int host) { return world_host_error(((struct runner *)ud)->w, host); }
+static int64_t obs_count(void *ud, int host, enum tcp_state s) { return world_count(((struct runner *)ud)->w, host, s); }
+static int64_t obs_counter(void *ud, int host, const char *n) { return world_counter(((struct runner *)ud)->w, host, n); }
+static int obs_pid(void *ud, int host) { return world_proc_pid(((struct runner *)ud)->w, host); }
+static bool obs_up(void *ud, int host) { return world_host_up(((struct runner *)ud)->w, host); }
+static int64_t obs_sent(void *ud, int host, int spec) { return ((struct runner *)ud)->sent[host].seg[spec]; }
+static int64_t obs_now(void *ud) { return world_now(((struct runner *)ud)->w); }
+
+static const uint8_t *obs_recv(void *ud, int host, size_t *n)
+{
+	struct runner *r = ud;
+	*n = r->recv_len[host];
+	return r->recv[host];
+}
+
+static int exec_expect(struct runner *r, const struct cmd *c)
+{
+	const struct cmd_observe o = { r, obs_state, obs_error, obs_count, obs_counter,
+				       obs_recv, obs_pid, obs_up, obs_sent, obs_now };
+	char found[200];
+	return cmd_expect_holds(c, &o, found, sizeof found) ? runner_expect_ok(r, c)
+							     : runner_expect_fail(r, c, found);
 }
 
 static int exec_mark(struct runner *r, const struct cmd *c)

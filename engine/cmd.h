@@ -137,6 +137,26 @@ const char *cmd_usage(const struct cmd_def *d, char *buf, size_t cap);
  */
 int cmd_check_structure(const struct cmd *const *cmds, int n, char *err, size_t errlen);
 
+/*
+ * What an expectation reads about a host, from the model's world (cmd.c) or from the real
+ * kernel (rt_kernel_run.c), so both judge `expect` by the same rules.
+ */
+struct cmd_observe {
+	void *ud;
+	enum tcp_state (*state)(void *ud, int host);
+	int (*error)(void *ud, int host);
+	int64_t (*count)(void *ud, int host, enum tcp_state s);
+	int64_t (*counter)(void *ud, int host, const char *name);     /* -1: no such counter */
+	const uint8_t *(*recv)(void *ud, int host, size_t *n);         /* the last recv's bytes */
+	int (*pid)(void *ud, int host);                                /* 0: no process */
+	bool (*up)(void *ud, int host);
+	int64_t (*sent)(void *ud, int host, int spec);                 /* since `mark` */
+	int64_t (*now)(void *ud);
+};
+
+/* Whether expectation c holds; `found` says what was there (for "expected X, found Y"). */
+bool cmd_expect_holds(const struct cmd *c, const struct cmd_observe *o, char *found, size_t cap);
+
 /* True if c is the command `name` (a command that is not written host first). */
 bool cmd_is(const struct cmd *c, const char *name);
 

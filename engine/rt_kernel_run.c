@@ -181,103 +181,30 @@ static int run_fail(struct krun *r, const struct cmd *c, const char *what)
 	return r->keep_going || r->res->skipped ? 0 : -1;
 }
 
-static void quote_bytes(char *buf, size_t cap, const uint8_t *s, size_t len)
-{
-	size_t o = 0;
-	buf[o++] = '"';
-	for (size_t i = 0; i < len && o + 8 < cap; i++) {
-		if (i >= 60) {
-			o += (size_t)snprintf(buf + o, cap - o, "...");
-			break;
-		}
-		if (s[i] == '"' || s[i] == '\\')
-			o += (size_t)snprintf(buf + o, cap - o, "\\%c", s[i]);
-		else if (s[i] == '\n')
-			o += (size_t)snprintf(buf + o, cap - o, "\\n");
-		else if (s[i] < 0x20 || s[i] == 0x7f)
-			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", s[i]);
-		else
-			buf[o++] = (char)s[i];
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-}
+/* The kernel's side of an expectation (cmd_expect_holds judges it). */
+static enum tcp_state kobs_state(void *ud, int host) { return klab_host_state(ud, host); }
+static int kobs_error(void *ud, int host) { return klab_host_error(ud, host); }
+static int64_t kobs_count(void *ud, int host, enum tcp_state s) { return klab_count(ud, host, s); }
+static int64_t kobs_counter(void *ud, int host, const char *n) { return klab_counter(ud, host, n); }
+static const uint8_t *kobs_recv(void *ud, int host, size_t *n) { return klab_recv_data(ud, host, n); }
+static int kobs_pid(void *ud, int host) { return klab_proc_pid(ud, host); }
+static bool kobs_up(void *ud, int host) { return klab_host_up(ud, host); }
+static int64_t kobs_sent(void *ud, int host, int spec) { return klab_sent(ud, host, spec); }
+static int64_t kobs_now(void *ud) { return klab_now(ud); }
 
 static int run_expect(struct krun *r, const struct cmd *c)
 {
 	struct klab *k = r->k;
+	const struct cmd_observe o = { k, kobs_state, kobs_error, kobs_count, kobs_counter,
+				       kobs_recv, kobs_pid, kobs_up, kobs_sent, kobs_now };
 	char found[200];
-	bool ok = false;
-	int64_t v;
 
 	klab_sync(k);
-	switch (c->form) {
-	case CMD_F_EXP_STATE: {
-		enum tcp_state s = klab_host_state(k, c->host);
-		ok = s == c->state;
-		snprintf(found, sizeof found, "%s", tcp_state_name(s));
-		break;
-	}
-	case CMD_F_EXP_ERROR: {
-		int e = klab_host_error(k, c->host);
-		ok = e == c->err;
-		snprintf(found, sizeof found, "%s", e ? fw_errno_name(e) : "none");
-		break;
-	}
-	case CMD_F_EXP_COUNT:
-		v = klab_count(k, c->host, c->state);
-		ok = cmd_op_holds(c->op, v, c->n);
-		snprintf(found, sizeof found, "%lld", (long long)v);
-		break;
-	case CMD_F_EXP_COUNTER:
-		v = klab_counter(k, c->host, c->str);
-		ok = v >= 0 && cmd_op_holds(c->op, v, c->n);
-		if (v < 0)
-			snprintf(found, sizeof found, "no counter of that name in this kernel");
-		else
-			snprintf(found, sizeof found, "%lld", (long long)v);
-		break;
-	case CMD_F_EXP_RECV: {
-		size_t n;
-		const uint8_t *d = klab_recv_data(k, c->host, &n);
-		ok = n == c->len && memcmp(d, c->str, n) == 0;
-		quote_bytes(found, sizeof found, d, n);
-		break;
-	}
-	case CMD_F_EXP_PID: {
-		int pid = klab_proc_pid(k, c->host);
-		ok = (pid > 0) == c->on;
-		if (pid > 0)
-			snprintf(found, sizeof found, "pid %d", pid);
-		else
-			snprintf(found, sizeof found, "none");
-		break;
-	}
-	case CMD_F_EXP_UP: {
-		bool up = klab_host_up(k, c->host);
-		ok = up == c->on;
-		snprintf(found, sizeof found, "%s", up ? "up" : "down");
-		break;
-	}
-	case CMD_F_EXP_SENT:
-		if (!klab_private(k)) {
-			run_skip(r, c, "counting segments needs the wire of a private namespace");
-			return 0;
-		}
-		v = klab_sent(k, c->host, c->spec);
-		ok = cmd_op_holds(c->op, v, c->n);
-		snprintf(found, sizeof found, "%lld", (long long)v);
-		break;
-	case CMD_F_EXP_TIME: {
-		char d[32];
-		v = klab_now(k);
-		ok = cmd_op_holds(c->op, v, c->dur);
-		snprintf(found, sizeof found, "%s", cmd_duration_str(v, d, sizeof d));
-		break;
-	}
-	default:
+	if (c->form == CMD_F_EXP_SENT && !klab_private(k)) {
+		run_skip(r, c, "counting segments needs the wire of a private namespace");
 		return 0;
 	}
+	bool ok = cmd_expect_holds(c, &o, found, sizeof found);
 	if (ok) {
 		emit_text(k, FW_EV_EXPECT, c->host, expect_text(c), 0);
 		return 0;
