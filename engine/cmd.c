@@ -900,6 +900,29 @@ static void quote_bytes(char *buf, size_t cap, const void *data, size_t len)
 	buf[o] = '\0';
 }
 
+void cmd_count_sent(int64_t *n, const struct fw_seg *s, int retrans)
+{
+	n[CMD_SEG_ANY]++;
+	if (cmd_seg_matches(FW_FIN, false, s->flags, s->len))
+		n[CMD_SEG_FIN]++;
+	if (cmd_seg_matches(FW_ACK, false, s->flags, s->len))
+		n[CMD_SEG_ACK]++;
+	if (cmd_seg_matches(FW_RST, false, s->flags, s->len))
+		n[CMD_SEG_RST]++;
+	if (cmd_seg_matches(FW_SYN, false, s->flags, s->len))
+		n[CMD_SEG_SYN]++;
+	if (cmd_seg_matches(0, true, s->flags, s->len))
+		n[CMD_SEG_DATA]++;
+	if (retrans > 0)
+		n[CMD_SEG_RETRANS]++;
+}
+
+const char *cmd_expect_text(const struct cmd *c)
+{
+	const char *t = c->text ? c->text : "";
+	return strncmp(t, "expect ", 7) == 0 ? t + 7 : t;
+}
+
 bool cmd_expect_holds(const struct cmd *c, const struct cmd_observe *o, char *found, size_t cap)
 {
 	bool ok = false;

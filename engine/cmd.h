@@ -154,6 +154,11 @@ struct cmd_observe {
 	int64_t (*now)(void *ud);
 };
 
+/* Count a sent segment into n[] by every enum cmd_seg_spec it matches (for `expect sent`). */
+void cmd_count_sent(int64_t *n, const struct fw_seg *s, int retrans);
+/* The expectation as written, without the word "expect". */
+const char *cmd_expect_text(const struct cmd *c);
+
 /* Whether expectation c holds; `found` says what was there (for "expected X, found Y"). */
 bool cmd_expect_holds(const struct cmd *c, const struct cmd_observe *o, char *found, size_t cap);
 

@@ -376,24 +376,6 @@ static int seg_retrans(struct kconn *c, int from, const struct fw_seg *s)
 	return 1;
 }
 
-static void count_sent(struct khost *h, const struct fw_seg *s, int retrans)
-{
-	int64_t *n = h->sent;
-	n[CMD_SEG_ANY]++;
-	if (cmd_seg_matches(FW_FIN, false, s->flags, s->len))
-		n[CMD_SEG_FIN]++;
-	if (cmd_seg_matches(FW_ACK, false, s->flags, s->len))
-		n[CMD_SEG_ACK]++;
-	if (cmd_seg_matches(FW_RST, false, s->flags, s->len))
-		n[CMD_SEG_RST]++;
-	if (cmd_seg_matches(FW_SYN, false, s->flags, s->len))
-		n[CMD_SEG_SYN]++;
-	if (cmd_seg_matches(0, true, s->flags, s->len))
-		n[CMD_SEG_DATA]++;
-	if (retrans > 0)
-		n[CMD_SEG_RETRANS]++;
-}
-
 static void wire_cb(void *ud, const struct kwire_ev *we)
 {
 	struct klab *k = ud;
@@ -444,7 +426,7 @@ static void wire_cb(void *ud, const struct kwire_ev *we)
 		   s->seq == c->snd_max[from] - 1) {
 		ev_why(e, "keepalive");
 	}
-	count_sent(&k->h[from], s, rt);
+	cmd_count_sent(k->h[from].sent, s, rt);
 }
 
 /* ---- counters ------------------------------------------------------------------------------------------ */

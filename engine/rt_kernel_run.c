@@ -135,11 +135,6 @@ static const char *time_str(int64_t us, char *buf, size_t cap)
 	return buf;
 }
 
-static const char *expect_text(const struct cmd *c)
-{
-	const char *t = c->text ? c->text : "";
-	return strncmp(t, "expect ", 7) == 0 ? t + 7 : t;
-}
 
 static void emit_text(struct klab *k, enum fw_ev kind, int host, const char *text, int result)
 {
@@ -206,13 +201,13 @@ static int run_expect(struct krun *r, const struct cmd *c)
 	}
 	bool ok = cmd_expect_holds(c, &o, found, sizeof found);
 	if (ok) {
-		emit_text(k, FW_EV_EXPECT, c->host, expect_text(c), 0);
+		emit_text(k, FW_EV_EXPECT, c->host, cmd_expect_text(c), 0);
 		return 0;
 	}
 	char text[400], what[600];
-	snprintf(text, sizeof text, "%s, found %s", expect_text(c), found);
+	snprintf(text, sizeof text, "%s, found %s", cmd_expect_text(c), found);
 	emit_text(k, FW_EV_EXPECT, c->host, text, 1);
-	snprintf(what, sizeof what, "expected %s, found %s", expect_text(c), found);
+	snprintf(what, sizeof what, "expected %s, found %s", cmd_expect_text(c), found);
 	return run_fail(r, c, what);
 }
 

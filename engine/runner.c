@@ -22,21 +22,7 @@ static void runner_event_cb(void *ud, const struct fw_event *ev)
 	struct runner *r = ud;
 	if (ev->ev != FW_EV_SEND || !ev->seg || ev->host < 0 || ev->host >= FW_NHOSTS)
 		return;
-	const struct fw_seg *s = ev->seg;
-	int64_t *n = r->sent[ev->host].seg;
-	n[CMD_SEG_ANY]++;
-	if (cmd_seg_matches(FW_FIN, false, s->flags, s->len))
-		n[CMD_SEG_FIN]++;
-	if (cmd_seg_matches(FW_ACK, false, s->flags, s->len))
-		n[CMD_SEG_ACK]++;
-	if (cmd_seg_matches(FW_RST, false, s->flags, s->len))
-		n[CMD_SEG_RST]++;
-	if (cmd_seg_matches(FW_SYN, false, s->flags, s->len))
-		n[CMD_SEG_SYN]++;
-	if (cmd_seg_matches(0, true, s->flags, s->len))
-		n[CMD_SEG_DATA]++;
-	if (ev->retrans > 0)
-		n[CMD_SEG_RETRANS]++;
+	cmd_count_sent(r->sent[ev->host].seg, ev->seg, ev->retrans);
 }
 
 struct runner *runner_new(struct fw_world *w, const struct script *s)
@@ -202,26 +188,20 @@ static const char *time_str(int64_t us, char *buf, size_t cap)
 	return buf;
 }
 
-/* The expectation as written, without the word "expect". */
-static const char *expect_text(const struct cmd *c)
-{
-	const char *t = c->text ? c->text : "";
-	return strncmp(t, "expect ", 7) == 0 ? t + 7 : t;
-}
 
 int runner_expect_ok(struct runner *r, const struct cmd *c)
 {
-	emit_text(r, FW_EV_EXPECT, c->host, expect_text(c), 0);
+	emit_text(r, FW_EV_EXPECT, c->host, cmd_expect_text(c), 0);
 	return FW_RUN_DONE;
 }
 
 int runner_expect_fail(struct runner *r, const struct cmd *c, const char *found)
 {
 	char t[32], text[400];
-	snprintf(text, sizeof text, "%s, found %s", expect_text(c), found);
+	snprintf(text, sizeof text, "%s, found %s", cmd_expect_text(c), found);
 	emit_text(r, FW_EV_EXPECT, c->host, text, 1);
 	snprintf(r->msg, sizeof r->msg, "%s:%d: expected %s, found %s at t=%s", c->file, c->line,
-		 expect_text(c), found, time_str(world_now(r->w), t, sizeof t));
+		 cmd_expect_text(c), found, time_str(world_now(r->w), t, sizeof t));
 	return FW_RUN_FAILED;
 }
 
