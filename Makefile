@@ -11,7 +11,7 @@ DESTDIR ?=
 CC      ?= cc
 PKGS     = ncursesw libuv readline libpcap
 DEB_PKGS = build-essential pkg-config libncurses-dev libuv1-dev libreadline-dev libpcap-dev \
-           tmux tshark python3 iproute2 nftables
+           tmux tshark tcpdump python3 iproute2 valgrind procps
 VERSION  = 0.1.0
 
 CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DFW_VERSION='"$(VERSION)"' -Iengine -Itui \
@@ -43,7 +43,7 @@ all: deps finwave
 deps: $(O)/.deps-ok
 $(O)/.deps-ok: Makefile
 	@missing=""; for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for t in tmux tshark python3 ip nft; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	for t in tmux tshark tcpdump python3 ip valgrind pgrep; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "finwave: missing:$$missing"; \
 	  if command -v apt-get >/dev/null 2>&1; then \

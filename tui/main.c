@@ -1,6 +1,7 @@
 /*
  * main.c: the finwave program: command-line options and the `run` subcommand.
  *
+ *   finwave [lesson NAME|FILE | play [FILE]]             the screen
  *   finwave run FILE [--trace text|jsonl] [--pcap FILE]   run a script headless
  *   finwave --help | --version | --lang en|zh | --no-color | --speed X
  *
@@ -9,20 +10,23 @@
  * driver.  Exit status: 0 every command ran and every expectation held; 1 an expectation
  * failed (the message is on stderr); 2 usage, syntax or system errors.
  *
- * The screen (`finwave`, `play`, `lesson`) and the kernel check (`kernel`) are not in this
- * build yet; they say so and exit 2.
+ * The screen: `finwave` alone opens the home screen (lessons with progress, free play, the
+ * language), `finwave play [FILE]` free play, `finwave lesson NAME|FILE` a lesson
+ * (ui.h).  `finwave kernel FILE` and `run --compare` are the kernel check (rt_kernel.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lesson.h"
 #include "rt.h"
 #include "rt_kernel.h"
 #include "pcap_writer.h"
 #include "runner.h"
 #include "script.h"
 #include "trace.h"
+#include "ui.h"
 #include "world.h"
 
 #ifndef FW_VERSION
@@ -41,7 +45,9 @@ struct opts {
 	double speed;
 	uint64_t seed;
 	bool wire_memory;
-	bool compare;                  /* run --compare: the model and the kernel side by side */              /* --wire memory: the pure driver, no sockets, no children */
+	bool compare;                  /* run --compare: the model and the kernel side by side */
+	bool present;                  /* --present: the classroom layout */
+	bool kernel;                   /* --kernel: "Linux says" on the screen */
 };
 
 static void usage(FILE *out)
@@ -65,6 +71,9 @@ static void usage(FILE *out)
 	      "  --lang en|zh         language of the screen and lessons\n"
 	      "  --no-color           no colour (so does the NO_COLOR environment variable)\n"
 	      "  --speed X            clock speed on screen, 0.1 to 1000\n"
+	      "  --present            classroom layout: big clock, big states, high contrast\n"
+	      "  --kernel             on screen, \"Linux says\": the real kernel plays the same\n"
+	      "                       commands and each host shows its state (key l)\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "exit status: 0 ok, 1 an expectation failed (or, with --compare, a difference),\n"
@@ -128,6 +137,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		if (strcmp(a, "--version") == 0) {
 			printf("finwave %s\n", FW_VERSION);
 			return 0;
+		}
+		if (strcmp(a, "--present") == 0) {
+			o->present = true;
+			continue;
+		}
+		if (strcmp(a, "--kernel") == 0) {
+			o->kernel = true;
+			continue;
 		}
 		if (strcmp(a, "--compare") == 0) {
 			o->compare = true;
@@ -322,9 +339,41 @@ out:
 	return status;
 }
 
+/*
+ * The file of `finwave lesson NAME|FILE`: a file as given, else the lesson named NAME (or
+ * numbered) in the language asked for (--lang, else the environment), else in English.
+ */
+static int lesson_path(const struct opts *o, char *path, size_t cap)
+{
+	char root[LESSON_PATH_MAX];
+	if (!o->file)
+		return usage_error("%s needs a lesson: finwave lesson NAME|FILE (e.g. 1, four-way-close)",
+				   "lesson");
+	const char *lang = o->lang;
+	if (!lang) {
+		const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+		lang = "en";
+		for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+			const char *v = getenv(vars[i]);
+			if (v && *v) {
+				lang = strncmp(v, "zh", 2) == 0 ? "zh" : "en";
+				break;
+			}
+		}
+	}
+	if (lesson_root(NULL, root, sizeof root) < 0)
+		root[0] = '\0';
+	if (lesson_find(root, lang, o->file, path, cap) < 0) {
+		fprintf(stderr, "finwave: no lesson '%s'%s%s (try 'finwave' for the list)\n", o->file,
+			root[0] ? " in " : "", root);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct opts o = { .trace_fmt = FW_TRACE_TEXT, .speed = 1.0, .seed = 1, .lang = "en" };
+	struct opts o = { .trace_fmt = FW_TRACE_TEXT, .speed = 1.0, .seed = 1 };
 
 	if (argc > 1 && strcmp(argv[1], RT_APP_CHILD_ARG) == 0)
 		return rt_app_child_main(argc, argv);
@@ -332,9 +381,23 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (!o.sub || strcmp(o.sub, "play") == 0 || strcmp(o.sub, "lesson") == 0) {
-		fprintf(stderr, "finwave: the screen (home, lessons, free play) is not yet available "
-				"in this build; use 'finwave run FILE'\n");
-		return 2;
+		struct ui_opts uo;
+		char path[LESSON_PATH_MAX];
+		ui_opts_init(&uo);
+		uo.home = !o.sub;
+		uo.script = o.sub && strcmp(o.sub, "play") == 0 ? o.file : NULL;
+		uo.lang = o.lang;              /* NULL: from LC_ALL / LC_MESSAGES / LANG */
+		uo.no_color = o.no_color;      /* ui_play also honours NO_COLOR */
+		uo.speed = o.speed;
+		uo.present = o.present;
+		uo.seed = o.seed;
+		uo.kernel = o.kernel;
+		if (o.sub && strcmp(o.sub, "lesson") == 0) {
+			if (lesson_path(&o, path, sizeof path) < 0)
+				return 2;
+			uo.lesson = path;
+		}
+		return ui_play(&uo);
 	}
 	if (strcmp(o.sub, "kernel") == 0) {
 		if (!o.file)

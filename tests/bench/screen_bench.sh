@@ -26,7 +26,7 @@ command -v python3 >/dev/null 2>&1 || { echo "screen_bench: needs python3" >&2; 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/finwave-bench.XXXXXX") || exit 2
 trap 'rm -rf "$WORK"' EXIT
 
-exec python3 - "$FINWAVE" "$SECS" "$WORK" <<'PY'
+python3 - "$FINWAVE" "$SECS" "$WORK" <<'PY'
 import fcntl, os, pty, select, signal, struct, sys, termios, time
 
 exe, secs, work = sys.argv[1], float(sys.argv[2]), sys.argv[3]
