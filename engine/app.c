@@ -73,16 +73,10 @@ void app_crowd_fire(struct host *h)
 	int err = 0;
 	h->crowd.started++;
 	if (host_ensure_proc(h) == 0) {
-		struct tcb *t = tcp_connect(h, h->crowd.c.port, &err);
+		struct tcb *t = tcp_connect(h, h->crowd.c.port, true, &err);
 		struct fw_event ev = { .ev = FW_EV_CALL, .host = h->idx, .conn = t ? t->id : 0,
 				       .call = "connect", .result = t ? 0 : err,
 				       .text = t ? NULL : "crowd: no free ephemeral port for this destination" };
-		if (t) {
-			t->crowd = true;
-			t->app_opener = true;
-			t->has_fd = true;
-			world_conn_set_crowd(h->w, t->id);
-		}
 		world_emit_ev(h->w, &ev);
 	}
 	crowd_next(h);

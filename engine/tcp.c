@@ -403,7 +403,7 @@ int world_listen(struct fw_world *w, int host, uint16_t port)
 }
 
 /* socket() + connect() to the other host's port: an ephemeral port, an ISN, the SYN. */
-struct tcb *tcp_connect(struct host *h, uint16_t port, int *err)
+struct tcb *tcp_connect(struct host *h, uint16_t port, bool crowd, int *err)
 {
 	struct fw_world *w = h->w;
 	struct host *peer = world_host(w, 1 - h->idx);
@@ -423,6 +423,11 @@ struct tcb *tcp_connect(struct host *h, uint16_t port, int *err)
 	t->raddr = peer->addr;
 	t->rport = port;
 	t->id = world_new_conn(w, t->laddr, t->lport, t->raddr, t->rport);
+	if (crowd) {
+		/* marked before the first event, so views never mistake it for the host's own */
+		t->crowd = t->app_opener = t->has_fd = true;
+		world_conn_set_crowd(w, t->id);
+	}
 	t->iss = tcp_isn(h, t->laddr, t->lport, t->raddr, t->rport);
 	t->ts_off = knob_get(h, K_TIMESTAMPS) == 1 ? (uint32_t)world_hash(w, t->iss) : 0;
 	if (reuse) {
@@ -447,7 +452,7 @@ int world_connect(struct fw_world *w, int host, uint16_t port)
 {
 	struct host *h = world_host(w, host);
 	int rc = app_prepare(h);
-	struct tcb *t = rc < 0 ? NULL : tcp_connect(h, port, &rc);
+	struct tcb *t = rc < 0 ? NULL : tcp_connect(h, port, false, &rc);
 	if (!t) {
 		/* the application's connection attempt is now this failure */
 		host_set_cur(h, NULL);

@@ -244,11 +244,10 @@ void knob_defaults(int64_t *v);
 /* app.c */
 bool app_react(struct tcb *t);          /* a crowd socket's application acts; true if t is gone */
 void app_crowd_fire(struct host *h);
-bool world_conn_crowd(struct fw_world *w, int id);
 void world_conn_set_crowd(struct fw_world *w, int id);
 
 /* tcp.c */
-struct tcb *tcp_connect(struct host *h, uint16_t port, int *err);
+struct tcb *tcp_connect(struct host *h, uint16_t port, bool crowd, int *err);
 struct tcb *tcb_new(struct host *h);
 void tcb_free(struct tcb *t);
 void tcb_set_state(struct tcb *t, enum tcp_state to, const char *why);

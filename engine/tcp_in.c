@@ -65,7 +65,8 @@ static void auto_accept(struct tcb *t)
 	if (!t->parent || !t->parent->has_fd || !h->pid)
 		return;
 	t->has_fd = true;
-	host_set_cur(h, t);
+	if (!t->crowd)                 /* a crowd never becomes the connection the views follow */
+		host_set_cur(h, t);
 	struct fw_event ev = { .ev = FW_EV_CALL, .host = h->idx, .conn = t->id, .call = "accept",
 			       .result = 0 };
 	world_emit_ev(h->w, &ev);

@@ -194,7 +194,7 @@ void world_conn_isn(struct fw_world *w, int id, int host, uint32_t isn)
 	w->conns[id].known[host] = true;
 }
 
-bool world_conn_crowd(struct fw_world *w, int id)
+bool world_conn_crowd(const struct fw_world *w, int id)
 {
 	return id > 0 && id < w->nconns && w->conns[id].crowd;
 }

@@ -168,6 +168,8 @@ struct fw_crowd {
 int world_crowd(struct fw_world *w, int from, const struct fw_crowd *c);
 /* Connections of the host's crowd not yet started. */
 int world_crowd_pending(const struct fw_world *w, int host);
+/* Whether connection `id` belongs to a crowd (views count those instead of drawing them). */
+bool world_conn_crowd(const struct fw_world *w, int id);
 
 /* ---- what views and expectations ask ------------------------------------------------------ */
 /* The state of the host's current connection (the last one it connected or accepted); LISTEN
