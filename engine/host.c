@@ -378,14 +378,12 @@ int world_sockets(const struct fw_world *w, int host, struct fw_sock_info *out, 
 {
 	struct host *h = world_host((struct fw_world *)w, host);
 	int n = 0;
-	for (struct tcb *t = h->tcbs; t; t = t->next, n++) {
-		if (t->hidden) {
-			n--;
+	for (struct tcb *t = h->tcbs; t; t = t->next) {
+		if (t->hidden)
+			continue;              /* its TIME_WAIT entry stands for it below */
+		if (n++ >= max)
 			continue;
-		}
-		if (n >= max)
-			continue;
-		struct fw_sock_info *s = &out[n];
+		struct fw_sock_info *s = &out[n - 1];
 		memset(s, 0, sizeof *s);
 		s->conn = t->id;
 		s->state = t->state;
@@ -418,10 +416,10 @@ int world_sockets(const struct fw_world *w, int host, struct fw_sock_info *out, 
 			s->timer_due[k] = tcp_timer_armed(t, (enum fw_timer)k) ? t->timers[k].node.due : FW_NEVER;
 		s->err = t->err;
 	}
-	for (struct tw *tw = h->tws; tw; tw = tw->next, n++) {
-		if (n >= max)
+	for (struct tw *tw = h->tws; tw; tw = tw->next) {
+		if (n++ >= max)
 			continue;
-		struct fw_sock_info *s = &out[n];
+		struct fw_sock_info *s = &out[n - 1];
 		memset(s, 0, sizeof *s);
 		s->conn = tw->id;
 		s->state = tw->substate;
