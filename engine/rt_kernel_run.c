@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 
 #include "pcap_writer.h"
@@ -509,11 +510,35 @@ struct kernel_live *kernel_live_new(uv_loop_t *loop, char *why, size_t cap)
 	return kl;
 }
 
+/*
+ * A `wait` on the screen is the screen's, but commands fed in a burst (free play's setup, a
+ * lesson's earlier steps) must not overtake the segments they wait for: `server recv` right
+ * after `client send` would find nothing, and the server's close() would then send RST over
+ * the unread data.  So a wait lets the lab run for a moment: up to its duration, at most
+ * 200 ms (50 ms for `wait until`), which blocks the screen no longer than a keystroke.
+ */
+static void live_settle(struct klab *k, const struct cmd *c)
+{
+	int64_t d = c->form == CMD_F_WAIT_TIME ? c->dur : FW_MS(50);
+	if (d > FW_MS(200))
+		d = FW_MS(200);
+	int64_t end = kclock_now() + d;
+	do {
+		klab_sync(k);
+		struct timespec ts = { 0, 500000 };
+		nanosleep(&ts, NULL);
+	} while (kclock_now() < end);
+}
+
 int kernel_live_exec(struct kernel_live *kl, const struct cmd *c)
 {
 	char why[300];
 	int pid;
-	/* waits are the screen's: a kill's exit and a connect's handshake finish by themselves */
+	if (cmd_is(c, "wait")) {
+		live_settle(kl->k, c);
+		return 0;
+	}
+	/* a kill's exit and a connect's handshake finish by themselves */
 	return lab_act(kl->k, c, &pid, why, sizeof why) == ACT_SKIP ? -ENOTSUP : 0;
 }
 

@@ -747,6 +747,37 @@ t_lesson_zh_nocolor() {
 	finish "$name"
 }
 
+# "Linux says": the real kernel plays the same commands; after the client's close and the
+# server's, the kernel's client is in TIME_WAIT too.  Needs private namespaces (root here).
+t_linux_says() {
+	local name=linux-says
+	if [ "$(id -u)" != 0 ]; then
+		echo "skip $name: needs root for the kernel's private namespaces"
+		return
+	fi
+	start "$name" 100 30 -- --kernel
+	if ! wait_for "$name" '─Linux' 20 || ! wait_state "$name" 2 ESTABLISHED 20; then
+		bad "$name" "no Linux line or no connection"
+		finish "$name"
+		return
+	fi
+	keys "$name" c
+	if ! wait_for "$name" '│FIN_WAIT_2 [0-9.]+s' 10; then
+		bad "$name" "the kernel's client did not reach FIN_WAIT_2"
+		finish "$name"
+		return
+	fi
+	keys "$name" C
+	if ! wait_for "$name" '│TIME_WAIT [0-9.]+s' 10; then
+		bad "$name" "the kernel's client did not reach TIME_WAIT"
+		finish "$name"
+		return
+	fi
+	quit_and_check "$name" q || { bad "$name" "$why"; finish "$name"; return; }
+	ok "$name"
+	finish "$name"
+}
+
 t_four_way_close close-en en 'free play'
 t_four_way_close close-zh zh '自由练习'
 t_four_way_close close-nocolor en 'free play' NO_COLOR=1
@@ -767,6 +798,7 @@ t_home home-zh zh '四次挥手' '服务器进程被杀' '自由练习'
 t_lesson_01
 t_lesson_09
 t_lesson_zh_nocolor
+t_linux_says
 
 # The same close under AddressSanitizer and UBSan when that build is there (`make test`
 # builds it): a leak or undefined behaviour makes finwave's exit status non-zero.
