@@ -76,6 +76,15 @@ void fix_established(struct fix *f)
 	CHECK_EQ(world_host_state(f->w, S), TCP_ESTABLISHED);
 }
 
+void fix_close_both(struct fix *f, int64_t delay)
+{
+	CHECK_EQ(world_close(f->w, C), 0);
+	CHECK(fix_until(f, S, TCP_CLOSE_WAIT));
+	if (delay)
+		fix_run(f, delay);
+	CHECK_EQ(world_close(f->w, S), 0);
+}
+
 int fix_sends(struct fix *f, int host, uint8_t flags, int from_idx)
 {
 	int n = 0;

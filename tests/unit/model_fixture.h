@@ -35,6 +35,9 @@ void fix_run(struct fix *f, int64_t d);
 bool fix_until(struct fix *f, int host, enum tcp_state st);
 /* A connection client:port -> server:80 with 100 bytes each way, read by both. */
 void fix_established(struct fix *f);
+/* The orderly close: the client closes; once the server is in CLOSE_WAIT and `delay` has
+ * passed (0: inside the delayed-ACK window, the three-segment close), the server closes. */
+void fix_close_both(struct fix *f, int64_t delay);
 /* Number of SEND events from host with exactly these flags (and payload if len >= 0). */
 int fix_sends(struct fix *f, int host, uint8_t flags, int from_idx);
 /* Index of the first event at or after from_idx of kind ev from host (with flags if seg), -1. */

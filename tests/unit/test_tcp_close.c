@@ -58,9 +58,7 @@ TEST(three_segment_close_when_server_closes_within_delack)
 	fix_init(&f);
 	fix_established(&f);
 	int mark = f.n;
-	world_close(f.w, C);
-	CHECK(fix_until(&f, S, TCP_CLOSE_WAIT));
-	world_close(f.w, S);
+	fix_close_both(&f, 0);
 	CHECK(fix_until(&f, S, TCP_CLOSED));
 	CHECK_EQ(fix_sends(&f, S, FW_ACK, mark), 0);
 	CHECK_EQ(fix_sends(&f, S, FW_FIN | FW_ACK, mark), 1);
@@ -74,9 +72,7 @@ TEST(last_ack_recv_ack_closes_without_time_wait)
 	struct fix f;
 	fix_init(&f);
 	fix_established(&f);
-	world_close(f.w, C);
-	CHECK(fix_until(&f, S, TCP_CLOSE_WAIT));
-	world_close(f.w, S);
+	fix_close_both(&f, 0);
 	CHECK(fix_until(&f, S, TCP_CLOSED));
 	CHECK_EQ(world_count(f.w, S, TCP_TIME_WAIT), 0);
 	CHECK_EQ(world_count(f.w, C, TCP_TIME_WAIT), 1);
@@ -88,9 +84,7 @@ TEST(time_wait_lasts_60s_plus_at_most_one_wheel_slot)
 	struct fix f;
 	fix_init(&f);
 	fix_established(&f);
-	world_close(f.w, C);
-	CHECK(fix_until(&f, S, TCP_CLOSE_WAIT));
-	world_close(f.w, S);
+	fix_close_both(&f, 0);
 	CHECK(fix_until(&f, C, TCP_TIME_WAIT));
 	int64_t t0 = world_now(f.w);
 	CHECK(fix_until(&f, C, TCP_CLOSED));

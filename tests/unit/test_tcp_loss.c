@@ -150,10 +150,7 @@ TEST(wave_3_lost_last_ack_retransmits_fin)
 	fix_established(&f);
 	int mark = f.n;
 	drop_wave(&f, 3);
-	world_close(f.w, C);
-	CHECK(fix_until(&f, S, TCP_CLOSE_WAIT));
-	fix_run(&f, FW_MS(100));
-	world_close(f.w, S);
+	fix_close_both(&f, FW_MS(100));
 	CHECK(fix_until(&f, S, TCP_CLOSED));
 	CHECK_EQ(fix_sends(&f, S, FW_FIN | FW_ACK, mark), 2);
 	CHECK_EQ(world_host_state(f.w, C), TCP_TIME_WAIT);
@@ -167,10 +164,7 @@ TEST(time_wait_retransmitted_fin_reacks_and_restarts_timer)
 	fix_established(&f);
 	int mark = f.n;
 	drop_wave(&f, 4);
-	world_close(f.w, C);
-	CHECK(fix_until(&f, S, TCP_CLOSE_WAIT));
-	fix_run(&f, FW_MS(100));
-	world_close(f.w, S);
+	fix_close_both(&f, FW_MS(100));
 	CHECK(fix_until(&f, S, TCP_CLOSED));
 	CHECK_EQ(fix_sends(&f, C, FW_ACK, mark), 2);      /* the lost one and the re-ACK */
 	int fins = fix_find(&f, mark, FW_EV_RECV, C, FW_FIN | FW_ACK);
