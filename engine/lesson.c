@@ -454,10 +454,11 @@ int lesson_root(const char *exe, char *buf, size_t cap)
 		}
 	}
 	if (exe && strchr(exe, '/')) {
-		/* beside the program, or one level up: build/finwave in a source tree */
-		static const char *const rel[] = { "/lessons", "/../lessons" };
+		/* beside the program, or one level up (build/finwave in a source tree), or where
+		 * `make install` put them relative to PREFIX/bin, whatever PREFIX was */
+		static const char *const rel[] = { "/lessons", "/../lessons", "/../share/finwave/lessons" };
 		const char *slash = strrchr(exe, '/');
-		for (int i = 0; i < 2; i++) {
+		for (int i = 0; i < 3; i++) {
 			int k = snprintf(buf, cap, "%.*s%s", (int)(slash - exe), exe, rel[i]);
 			if (k > 0 && (size_t)k < cap && is_dir(buf))
 				return 0;
