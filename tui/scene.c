@@ -411,31 +411,6 @@ static void crowd_count(struct scene *s, int64_t t, int64_t segs)
 	s->gen++;
 }
 
-/*
- * A crowd connection's first events (its state change and its SYN) come before the model
- * marks it a crowd's, in the connect() that follows them: take them back from the end of
- * the ladder and the log, and count the SYN.
- */
-static void crowd_take_back(struct scene *s, const struct fw_event *ev)
-{
-	int64_t segs = 0;
-	while (s->nrows > s->settled && s->rows[s->nrows - 1].conn_of == ev->conn &&
-	       s->rows[s->nrows - 1].t == ev->t) {
-		segs += s->rows[s->nrows - 1].kind == SR_SEG;
-		s->nrows--;
-		s->gen++;
-	}
-	while (s->nlog > 0) {
-		struct scene_log *l = &s->log[(s->log_head + s->nlog - 1) % SCENE_MAX_LOG];
-		if (l->conn != ev->conn || l->t != ev->t)
-			break;
-		s->nlog--;
-		s->log_gen++;
-	}
-	if (segs)
-		crowd_count(s, ev->t, segs);
-}
-
 /* Events of crowd connections: counted, not drawn.  True if ev was one. */
 static bool crowd_event(struct scene *s, const struct fw_event *ev)
 {
@@ -450,18 +425,10 @@ static bool crowd_event(struct scene *s, const struct fw_event *ev)
 		}
 		return false;
 	}
-	switch (ev->ev) {
-	case FW_EV_SEND:
-		if (ev->seg)
-			crowd_count(s, ev->t, 1);
-		break;
-	case FW_EV_CALL:
-		if (ev->call && strcmp(ev->call, "connect") == 0)
-			crowd_take_back(s, ev);
-		break;
-	default:
-		break;
-	}
+	/* the engine marks a crowd's connection before its first event, so nothing of it was
+	 * ever drawn: only its segments are counted */
+	if (ev->ev == FW_EV_SEND && ev->seg)
+		crowd_count(s, ev->t, 1);
 	return true;
 }
 
